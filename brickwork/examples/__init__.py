@@ -1,0 +1,9 @@
+"""Runnable examples: ``python -m brickwork.examples NAME`` (``--help`` lists them).
+
+Each example is a module here with a ``main(argv)`` function and a one-line
+docstring; the registry below maps names to modules.
+"""
+
+EXAMPLES = {
+    "regression": "brickwork.examples.regression",
+}

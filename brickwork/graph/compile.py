@@ -1,0 +1,218 @@
+"""``function``: compile a graph into a flat schedule of NumPy kernels and run it.
+
+Compiling sorts the nodes, rewrites them (:mod:`brickwork.graph.rewrites`) and
+lowers them to a list of steps over numbered storage slots. Running is one
+loop over that list; a slot is released as soon as its last reader has run,
+so intermediate arrays do not outlive their use. Updates of shared variables
+are computed first and written together, so they are simultaneous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExecutionError, GraphError, InputError
+from ..tensor.elemwise import cast
+from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
+from ..tensor.walk import clone_replace, toposort
+from .rewrites import optimize
+
+
+class Function:
+    """A compiled graph; call it with one array per input.
+
+    Attributes
+    ----------
+    inputs : list of Variable
+    outputs : list of Variable
+    updates : list of (SharedVariable, Variable)
+    n_steps : int
+        Kernels run per call after rewriting (a measure of the work).
+    """
+
+    def __init__(self, inputs: Sequence[Variable], outputs: Any,
+                 updates: Any = None, givens: Mapping | None = None):
+        self.inputs = list(inputs)
+        self._single = isinstance(outputs, Variable)
+        outputs = [] if outputs is None else [outputs] if self._single else list(outputs)
+        self.updates = _check_updates(updates)
+        self._check_inputs()
+        targets = [as_variable(o) for o in outputs] + [e for _, e in self.updates]
+        if givens:
+            targets = clone_replace(targets, {k: as_variable(v) for k, v in givens.items()})
+        self.outputs = targets[:len(outputs)]
+        nodes = toposort(targets, stop_at=self.inputs)
+        steps, targets = optimize(nodes, targets)
+        self._lower(steps, targets, len(outputs))
+
+    def _check_inputs(self) -> None:
+        seen = set()
+        for i, var in enumerate(self.inputs):
+            if not isinstance(var, Variable):
+                raise GraphError(f"function input {i} is {var!r}, not a symbolic Variable")
+            if isinstance(var, (Constant, SharedVariable)):
+                raise GraphError(f"function input {i} ({var!r}) is a constant or shared "
+                                 "variable; those are part of the graph, not arguments")
+            if id(var) in seen:
+                raise GraphError(f"function input {i} ({var!r}) is given twice")
+            seen.add(id(var))
+
+    def _lower(self, steps, targets: list[Variable], n_outputs: int) -> None:
+        slots: dict[int, int] = {}
+        template: list[Any] = []
+        shared: list[tuple[int, SharedVariable]] = []
+
+        def slot(var: Variable) -> int:
+            if id(var) not in slots:
+                slots[id(var)] = len(template)
+                template.append(var.value if isinstance(var, Constant) else None)
+                if isinstance(var, SharedVariable):
+                    shared.append((slots[id(var)], var))
+                elif var.owner is None and not isinstance(var, Constant) and id(var) not in inputs:
+                    raise GraphError(f"the outputs depend on {var!r}, which is not among "
+                                     f"the function's inputs {self.inputs}")
+            return slots[id(var)]
+
+        inputs = {id(v) for v in self.inputs}
+        self._input_slots = [slot(v) for v in self.inputs]
+        lowered = [(op, [slot(v) for v in ins], [slot(v) for v in outs]) for op, ins, outs in steps]
+        result_slots = [slot(v) for v in targets]
+        self._output_slots = result_slots[:n_outputs]
+        self._update_slots = result_slots[n_outputs:]
+        self._schedule = _with_releases(lowered, set(result_slots) | set(self._input_slots))
+        self._template = template
+        self._shared = shared
+        self._constant_ids = {id(v) for v in template if v is not None}
+        self.n_steps = len(self._schedule)
+
+    def __call__(self, *args: Any) -> Any:
+        storage = list(self._template)
+        if len(args) != len(self.inputs):
+            names = ", ".join(repr(v.name or f"input {i}") for i, v in enumerate(self.inputs))
+            raise InputError(f"expected {len(self.inputs)} arguments ({names}), got {len(args)}")
+        for i, (slot, var, arg) in enumerate(zip(self._input_slots, self.inputs, args)):
+            storage[slot] = validate_argument(var, arg, i)
+        for slot, var in self._shared:
+            storage[slot] = var.container[0]
+        protected = {id(storage[s]) for s in self._input_slots}
+        protected.update(id(v.container[0]) for _, v in self._shared)
+        run_schedule(self._schedule, storage)
+        protected |= self._constant_ids
+        outputs = _owned([storage[s] for s in self._output_slots], protected)
+        new_values = _owned([storage[s] for s in self._update_slots], protected)
+        for (var, _), value in zip(self.updates, new_values):
+            var.container[0] = value
+        if self._single:
+            return outputs[0]
+        return outputs
+
+
+def run_schedule(schedule: list, storage: list) -> None:
+    """Run the steps of a lowered graph over ``storage`` (the inner loop)."""
+    step = None
+    try:
+        for step in schedule:
+            perform, ins, outs, releases = step
+            result = perform(*[storage[i] for i in ins])
+            if len(outs) == 1:
+                storage[outs[0]] = result
+            else:
+                for o, r in zip(outs, result):
+                    storage[o] = r
+            for i in releases:
+                storage[i] = None
+    except ExecutionError:
+        raise
+    except Exception as error:
+        op = getattr(step[0], "__self__", step[0])
+        shapes = ", ".join(str(np.shape(storage[i])) for i in step[1])
+        raise ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}") from error
+
+
+def _with_releases(lowered: list, keep: set[int]) -> list:
+    last_use: dict[int, int] = {}
+    for n, (_, ins, _) in enumerate(lowered):
+        for i in ins:
+            last_use[i] = n
+    releases: list[list[int]] = [[] for _ in lowered]
+    for i, n in last_use.items():
+        if i not in keep:
+            releases[n].append(i)
+    return [(op.perform, tuple(ins), tuple(outs), tuple(r))
+            for (op, ins, outs), r in zip(lowered, releases)]
+
+
+def _owned(values: list, protected: set[int]) -> list:
+    """Copies where an array is a view, an argument, a constant or repeated."""
+    out = []
+    for value in values:
+        value = np.asarray(value)
+        if not value.flags.owndata or id(value) in protected or not value.flags.writeable:
+            value = value.copy()
+        protected.add(id(value))
+        out.append(value)
+    return out
+
+
+def validate_argument(var: Variable, arg: Any, position: int) -> np.ndarray:
+    """``arg`` as an array of ``var``'s type, or an InputError saying what differs."""
+    value = np.asarray(arg)
+    label = f"input {var.name!r} (argument {position})" if var.name else f"argument {position}"
+    if value.ndim != var.ndim:
+        raise InputError(f"{label}: expected {var.ndim} axes ({var.type!r}), "
+                         f"got an array of shape {value.shape}")
+    if value.dtype != var.type.dtype:
+        if not np.can_cast(value.dtype, var.type.dtype, "same_kind"):
+            raise InputError(f"{label}: expected dtype {var.dtype}, got {value.dtype}, "
+                             "which does not cast safely")
+        value = value.astype(var.type.dtype)
+    for axis, (want, got) in enumerate(zip(var.type.shape, value.shape)):
+        if want is not None and want != got:
+            raise InputError(f"{label}: expected size {want} on axis {axis} "
+                             f"({var.type!r}), got an array of shape {value.shape}")
+    return value
+
+
+def _check_updates(updates: Any) -> list[tuple[SharedVariable, Variable]]:
+    pairs = list(updates.items()) if isinstance(updates, Mapping) else list(updates or [])
+    checked, seen = [], set()
+    for shared_var, expr in pairs:
+        if not isinstance(shared_var, SharedVariable):
+            raise GraphError(f"an update must target a shared variable, got {shared_var!r}")
+        if id(shared_var) in seen:
+            raise GraphError(f"shared variable {shared_var.name!r} is updated twice")
+        seen.add(id(shared_var))
+        expr = as_variable(expr)
+        if expr.ndim != shared_var.ndim or any(
+                a is not None and b is not None and a != b
+                for a, b in zip(shared_var.type.shape, expr.type.shape)):
+            raise GraphError(f"update of {shared_var.name!r}: expected {shared_var.type!r}, "
+                             f"got an expression of type {expr.type!r}")
+        if expr.type.dtype != shared_var.type.dtype:
+            if not np.can_cast(expr.type.dtype, shared_var.type.dtype, "same_kind"):
+                raise GraphError(f"update of {shared_var.name!r}: cannot cast "
+                                 f"{expr.dtype} to {shared_var.dtype}")
+            expr = cast(expr, shared_var.dtype)
+        checked.append((shared_var, expr))
+    return checked
+
+
+def function(inputs: Iterable[Variable], outputs: Any = None, updates: Any = None,
+             givens: Mapping | None = None) -> Function:
+    """Compile ``outputs`` as a function of ``inputs``.
+
+    Parameters
+    ----------
+    inputs : list of Variable
+        Symbolic inputs, in the order the compiled function takes arrays.
+    outputs : Variable, list of Variable or None
+        A single variable gives a single array; a list gives a list.
+    updates : list of (SharedVariable, Variable) pairs or dict, optional
+        New values for shared variables, all written after the call computes.
+    givens : dict, optional
+        Variables of the graph to replace by other variables or values.
+    """
+    return Function(list(inputs), outputs, updates, givens)

@@ -1,0 +1,75 @@
+"""Graph rewrites applied when a function is compiled.
+
+They never touch the user's graph: :func:`optimize` returns a new list of
+steps ``(op, inputs, outputs)`` over canonical variables.
+
+* constant folding: a pure op whose inputs are all constants (or whose value
+  is known statically, such as the shape of a fully known input) is computed
+  once, at compile time;
+* common subexpression elimination: two applications of equal pure ops to the
+  same inputs are computed once;
+* dead code elimination: only what the outputs need is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor.variable import Constant, Node, Variable
+
+Step = tuple[Any, list[Variable], list[Variable]]
+
+
+def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], list[Variable]]:
+    """Fold, merge and prune ``nodes``; returns the steps and the new outputs."""
+    canon: dict[int, Variable] = {}
+    seen: dict[tuple, list[Variable]] = {}
+    steps: list[Step] = []
+    for node in nodes:
+        inputs = [canon.get(id(v), v) for v in node.inputs]
+        op = node.op
+        folded = _fold(node, inputs) if op.pure else None
+        if folded is not None:
+            canon.update((id(o), c) for o, c in zip(node.outputs, folded))
+            continue
+        if op.pure:
+            key = (op, tuple(_key(v) for v in inputs))
+            if key in seen:
+                canon.update((id(o), s) for o, s in zip(node.outputs, seen[key]))
+                continue
+            seen[key] = node.outputs
+        steps.append((op, inputs, node.outputs))
+    outputs = [canon.get(id(o), o) for o in outputs]
+    return _prune(steps, outputs), outputs
+
+
+def _fold(node: Node, inputs: list[Variable]) -> list[Constant] | None:
+    if len(node.outputs) == 1 and hasattr(node.op, "static_value"):
+        value = node.op.static_value(node)
+        if value is not None:
+            return [Constant(value, dtype=node.outputs[0].type.dtype)]
+    if not all(isinstance(v, Constant) for v in inputs):
+        return None
+    values = node.op.perform(*[v.value for v in inputs])
+    if len(node.outputs) == 1:
+        values = [values]
+    return [Constant(np.asarray(v), dtype=o.type.dtype) for v, o in zip(values, node.outputs)]
+
+
+def _key(v: Variable) -> Any:
+    if isinstance(v, Constant) and v.value.size <= 64:
+        return ("const", v.value.dtype.str, v.value.shape, v.value.tobytes())
+    return id(v)
+
+
+def _prune(steps: list[Step], outputs: list[Variable]) -> list[Step]:
+    needed = {id(o) for o in outputs}
+    kept = []
+    for step in reversed(steps):
+        if any(id(o) in needed for o in step[2]):
+            kept.append(step)
+            needed.update(id(i) for i in step[1])
+    kept.reverse()
+    return kept

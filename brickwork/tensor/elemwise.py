@@ -1,0 +1,305 @@
+"""Elementwise ops: arithmetic, comparisons and the scalar nonlinearities.
+
+All follow NumPy broadcasting. Inputs are first brought to one dtype (see
+:func:`~brickwork.tensor.op.upcast`) by explicit cast nodes, so every
+``perform`` is a plain ufunc call on arrays of the declared dtype. Gradients
+are returned in the broadcast output shape; the backward driver sums them
+back to each input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .op import Op, broadcast_shapes, float_dtype, upcast
+from .variable import Constant, Node, TensorType, Variable, as_variable
+
+
+class Elemwise(Op):
+    """An op applied element by element, with broadcasting.
+
+    Subclasses set ``ufunc`` (or override ``perform``), ``result`` (``'same'``:
+    the common dtype, ``'float'``: a float dtype, ``'bool'``) and ``vjp``.
+    """
+
+    broadcasts = True
+    ufunc: Any = None
+    result = "same"
+
+    def make_node(self, *inputs: Any) -> Node:
+        inputs = [as_variable(x) for x in inputs]
+        dtype = upcast(*inputs)
+        if self.result == "float":
+            dtype = float_dtype(dtype)
+        inputs = [_as_dtype(x, dtype) for x in inputs]
+        out = np.dtype(bool) if self.result == "bool" else dtype
+        return Node(self, inputs, [TensorType(out, broadcast_shapes(self, *inputs))])
+
+    def perform(self, *arrays: np.ndarray) -> np.ndarray:
+        return self.ufunc(*arrays)
+
+
+def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:
+    if x.type.dtype == dtype:
+        return x
+    if isinstance(x, Constant):
+        return Constant(x.value, dtype=dtype, name=x.name)
+    return cast(x, dtype)
+
+
+class Cast(Op):
+    """Convert to ``dtype``; the gradient flows back only between floats."""
+
+    props = ("dtype",)
+
+    def __init__(self, dtype: Any):
+        self.dtype = np.dtype(dtype)
+
+    def infer(self, x):
+        return [TensorType(self.dtype, x.type.shape)]
+
+    def perform(self, x):
+        return x.astype(self.dtype)
+
+    def vjp(self, node, grads):
+        x = node.inputs[0]
+        return [cast(grads[0], x.dtype) if x.type.dtype.kind == "f" else None]
+
+
+def cast(x: Any, dtype: Any) -> Variable:
+    """``x`` converted to ``dtype`` (no node when it already has it)."""
+    x = as_variable(x)
+    if x.type.dtype == np.dtype(dtype):
+        return x
+    return Cast(dtype)(x)
+
+
+# -- arithmetic ---------------------------------------------------------------
+class Add(Elemwise):
+    ufunc = np.add
+
+    def vjp(self, node, grads):
+        return [grads[0], grads[0]]
+
+
+class Sub(Elemwise):
+    ufunc = np.subtract
+
+    def vjp(self, node, grads):
+        return [grads[0], neg(grads[0])]
+
+
+class Mul(Elemwise):
+    ufunc = np.multiply
+
+    def vjp(self, node, grads):
+        a, b = node.inputs
+        return [mul(grads[0], b), mul(grads[0], a)]
+
+
+class TrueDiv(Elemwise):
+    ufunc = np.true_divide
+    result = "float"
+
+    def vjp(self, node, grads):
+        b, g = node.inputs[1], grads[0]
+        return [true_div(g, b), neg(mul(g, true_div(node.outputs[0], b)))]
+
+
+class Pow(Elemwise):
+    ufunc = np.power
+
+    def vjp(self, node, grads):
+        (a, b), g, out = node.inputs, grads[0], node.outputs[0]
+        ga = mul(g, mul(b, pow(a, sub(b, 1))))
+        # d(a**b)/db = a**b log a; defined as 0 where a <= 0 to avoid NaN
+        log_a = where(gt(a, 0), log(where(gt(a, 0), a, 1)), 0)
+        return [ga, mul(g, mul(out, log_a))]
+
+
+class Neg(Elemwise):
+    ufunc = np.negative
+
+    def vjp(self, node, grads):
+        return [neg(grads[0])]
+
+
+class Maximum(Elemwise):
+    ufunc = np.maximum
+
+    def vjp(self, node, grads):
+        (a, b), g = node.inputs, grads[0]
+        a_wins = ge(a, b)
+        return [where(a_wins, g, 0), where(a_wins, 0, g)]
+
+
+class Minimum(Elemwise):
+    ufunc = np.minimum
+
+    def vjp(self, node, grads):
+        (a, b), g = node.inputs, grads[0]
+        a_wins = le(a, b)
+        return [where(a_wins, g, 0), where(a_wins, 0, g)]
+
+
+class Where(Elemwise):
+    """``where(condition, a, b)``: ``a`` where the condition holds, else ``b``."""
+
+    def make_node(self, condition, a, b):
+        condition = as_variable(condition)
+        if condition.type.dtype != np.dtype(bool):
+            condition = neq(condition, 0)
+        node = super().make_node(a, b)
+        inputs = [condition] + node.inputs
+        shape = broadcast_shapes(self, *inputs)
+        return Node(self, inputs, [TensorType(node.outputs[0].type.dtype, shape)])
+
+    def perform(self, condition, a, b):
+        return np.where(condition, a, b)
+
+    def vjp(self, node, grads):
+        condition, g = node.inputs[0], grads[0]
+        return [None, where(condition, g, 0), where(condition, 0, g)]
+
+
+# -- comparisons and logic: no gradient ----------------------------------------
+class Comparison(Elemwise):
+    result = "bool"
+
+    def vjp(self, node, grads):
+        return [None] * len(node.inputs)
+
+
+def _comparison(name: str, ufunc: Any) -> type:
+    return type(name, (Comparison,), {"ufunc": ufunc, "__doc__": f"Elementwise {ufunc.__name__}."})
+
+
+Lt = _comparison("Lt", np.less)
+Le = _comparison("Le", np.less_equal)
+Gt = _comparison("Gt", np.greater)
+Ge = _comparison("Ge", np.greater_equal)
+Eq = _comparison("Eq", np.equal)
+Neq = _comparison("Neq", np.not_equal)
+LogicalAnd = _comparison("LogicalAnd", np.logical_and)
+LogicalOr = _comparison("LogicalOr", np.logical_or)
+LogicalNot = _comparison("LogicalNot", np.logical_not)
+
+
+# -- float functions ------------------------------------------------------------
+class FloatUnary(Elemwise):
+    result = "float"
+
+
+class Exp(FloatUnary):
+    ufunc = np.exp
+
+    def vjp(self, node, grads):
+        return [mul(grads[0], node.outputs[0])]
+
+
+class Log(FloatUnary):
+    ufunc = np.log
+
+    def vjp(self, node, grads):
+        return [true_div(grads[0], node.inputs[0])]
+
+
+class Log1p(FloatUnary):
+    ufunc = np.log1p
+
+    def vjp(self, node, grads):
+        return [true_div(grads[0], add(node.inputs[0], 1))]
+
+
+class Sqrt(FloatUnary):
+    ufunc = np.sqrt
+
+    def vjp(self, node, grads):
+        return [true_div(mul(grads[0], 0.5), node.outputs[0])]
+
+
+class Tanh(FloatUnary):
+    ufunc = np.tanh
+
+    def vjp(self, node, grads):
+        out = node.outputs[0]
+        return [mul(grads[0], sub(1, mul(out, out)))]
+
+
+class Sigmoid(FloatUnary):
+    """The logistic function, as ``(1 + tanh(x / 2)) / 2``: it never overflows."""
+
+    def perform(self, x):
+        out = np.multiply(x, 0.5)
+        np.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
+
+    def vjp(self, node, grads):
+        out = node.outputs[0]
+        return [mul(grads[0], mul(out, sub(1, out)))]
+
+
+class Softplus(FloatUnary):
+    """``log(1 + exp(x))``, computed as ``logaddexp(0, x)`` so it never overflows."""
+
+    def perform(self, x):
+        return np.logaddexp(0, x)
+
+    def vjp(self, node, grads):
+        return [mul(grads[0], sigmoid(node.inputs[0]))]
+
+
+class Abs(Elemwise):
+    ufunc = np.abs
+
+    def vjp(self, node, grads):
+        return [mul(grads[0], sign(node.inputs[0]))]
+
+
+class Sign(Elemwise):
+    ufunc = np.sign
+
+    def vjp(self, node, grads):
+        return [None]
+
+
+class Floor(Elemwise):
+    ufunc = np.floor
+
+    def vjp(self, node, grads):
+        return [None]
+
+
+class Relu(Elemwise):
+    def perform(self, x):
+        return np.maximum(x, 0)
+
+    def vjp(self, node, grads):
+        return [where(gt(node.inputs[0], 0), grads[0], 0)]
+
+
+class Square(Elemwise):
+    ufunc = np.square
+
+    def vjp(self, node, grads):
+        return [mul(grads[0], mul(node.inputs[0], 2))]
+
+
+# -- the functions users call ----------------------------------------------------
+add, sub, mul, true_div, pow = Add(), Sub(), Mul(), TrueDiv(), Pow()
+neg, maximum, minimum, where = Neg(), Maximum(), Minimum(), Where()
+lt, le, gt, ge, eq, neq = Lt(), Le(), Gt(), Ge(), Eq(), Neq()
+logical_and, logical_or, logical_not = LogicalAnd(), LogicalOr(), LogicalNot()
+exp, log, log1p, sqrt, tanh = Exp(), Log(), Log1p(), Sqrt(), Tanh()
+sigmoid, softplus, abs, sign = Sigmoid(), Softplus(), Abs(), Sign()
+floor, relu, square = Floor(), Relu(), Square()
+switch = where
+
+
+def clip(x: Any, low: Any, high: Any) -> Variable:
+    """``x`` limited to ``[low, high]``; the gradient is zero where it is clipped."""
+    return minimum(maximum(x, low), high)

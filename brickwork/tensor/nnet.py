@@ -1,0 +1,68 @@
+"""Neural-network ops: softmax and log-softmax along an axis, stable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .elemwise import exp, log
+from .op import Op, _show, float_dtype
+from .reduction import max as max_
+from .reduction import sum as sum_
+from .variable import TensorType, Variable, as_variable
+
+
+class _AlongAxis(Op):
+    props = ("axis",)
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def infer(self, x):
+        if x.ndim == 0 or not -x.ndim <= self.axis < x.ndim:
+            raise self.fail(f"axis {self.axis} is out of range for an input of "
+                            f"shape {_show(x.type.shape)}")
+        return [TensorType(float_dtype(x.type.dtype), x.type.shape)]
+
+
+class Softmax(_AlongAxis):
+    """``exp(x) / sum(exp(x))`` along ``axis``, shifted by the maximum."""
+
+    def perform(self, x):
+        out = x - x.max(axis=self.axis, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=self.axis, keepdims=True)
+        return out
+
+    def vjp(self, node, grads):
+        out, g = node.outputs[0], grads[0]
+        return [out * (g - sum_(g * out, self.axis, keepdims=True))]
+
+
+class LogSoftmax(_AlongAxis):
+    """``x - logsumexp(x)`` along ``axis``, shifted by the maximum."""
+
+    def perform(self, x):
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))
+
+    def vjp(self, node, grads):
+        out, g = node.outputs[0], grads[0]
+        return [g - exp(out) * sum_(g, self.axis, keepdims=True)]
+
+
+def softmax(x: Any, axis: int = -1) -> Variable:
+    return Softmax(axis)(as_variable(x))
+
+
+def log_softmax(x: Any, axis: int = -1) -> Variable:
+    return LogSoftmax(axis)(as_variable(x))
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """``log(sum(exp(x)))`` without overflow."""
+    x = as_variable(x)
+    top = max_(x, axis, keepdims=True)
+    out = log(sum_(exp(x - top), axis, keepdims=True)) + top
+    return out if keepdims else sum_(out, axis)
