@@ -110,6 +110,21 @@ class Function:
         return outputs
 
 
+    def run_unchecked(self, args: Sequence[np.ndarray]) -> list:
+        """Run on arrays already of the right types; no copies, no updates.
+
+        For callers inside the library (the Scan op runs its step with it):
+        the results may alias the arguments and must not be modified.
+        """
+        storage = list(self._template)
+        for slot, arg in zip(self._input_slots, args):
+            storage[slot] = arg
+        for slot, var in self._shared:
+            storage[slot] = var.container[0]
+        run_schedule(self._schedule, storage)
+        return [storage[s] for s in self._output_slots]
+
+
 def run_schedule(schedule: list, storage: list) -> None:
     """Run the steps of a lowered graph over ``storage`` (the inner loop)."""
     step = None

@@ -1,0 +1,247 @@
+"""The Scan op: a step graph run once per time step.
+
+:func:`scan` traces a Python step function once on placeholder variables (one
+slice of each sequence, the previous value of each state) into a *step graph*.
+Every variable the step reads that does not depend on those placeholders
+(parameters, contexts, anything computed outside) is a *free variable*: it
+becomes an input of the Scan node, is computed once outside the loop, and is
+what the gradient reaches. Forward, the Scan node runs the step's compiled
+schedule once per step and stacks the outputs along a new leading time axis.
+
+Backward (:meth:`Scan.vjp`) is another scan, over the reversed time axis, of
+the step's vjp graph: it carries the gradient of each state from step to
+step, accumulates the gradients of the free variables, and stacks those of
+the sequences (backpropagation through time). Because that is a Scan built
+from ops too, gradients of gradients work the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExecutionError, GraphError
+from .op import Op, _show, static_value
+from .shape import concatenate, expand_dims
+from .variable import Constant, Node, TensorType, Variable, as_variable
+from .walk import clone_replace, toposort
+
+
+class Scan(Op):
+    """Run a step graph over time.
+
+    Inputs: ``n_steps`` (int64 scalar, used when there are no sequences),
+    then the sequences ``(time, ...)``, the initial states, and the free
+    variables. Outputs: one per step output, stacked ``(time, ...)``, except
+    states marked in ``last``, which give only their final value.
+
+    Parameters
+    ----------
+    seq_in, state_in : list of Variable
+        Placeholders of the step graph: a sequence slice, a previous state.
+    free : list of Variable
+        Variables the step reads from outside; fed from the node's inputs.
+    step_outputs : list of Variable
+        New states first (one per ``state_in``), then other outputs.
+    reverse : bool
+        Run from the last time step to the first; outputs stay aligned with
+        the sequences' time axis.
+    last : tuple of bool
+        Per output: keep only the final value (states only).
+    """
+
+    def __init__(self, seq_in: list[Variable], state_in: list[Variable], free: list[Variable],
+                 step_outputs: list[Variable], reverse: bool = False,
+                 last: Sequence[bool] | None = None):
+        self.seq_in, self.state_in, self.free = seq_in, state_in, free
+        self.step_outputs = step_outputs
+        self.reverse = reverse
+        self.last = tuple(last) if last is not None else (False,) * len(step_outputs)
+        if any(self.last[len(state_in):]):
+            raise GraphError("Scan: only states can keep just their last value")
+        inner = toposort(step_outputs, stop_at=seq_in + state_in + free)
+        self.pure = all(node.op.pure for node in inner)
+        self._compiled = None
+
+    def _key(self) -> tuple:
+        return (Scan, id(self))
+
+    def __repr__(self) -> str:
+        return (f"Scan({len(self.seq_in)} sequences, {len(self.state_in)} states, "
+                f"{len(self.step_outputs)} outputs{', reverse' if self.reverse else ''})")
+
+    @property
+    def n_states(self) -> int:
+        return len(self.state_in)
+
+    def split(self, inputs: Sequence[Any]) -> tuple[Any, list, list, list]:
+        """``inputs`` as (n_steps, sequences, initial states, free variables)."""
+        a, b = 1 + len(self.seq_in), 1 + len(self.seq_in) + self.n_states
+        return inputs[0], list(inputs[1:a]), list(inputs[a:b]), list(inputs[b:])
+
+    def make_node(self, *inputs: Any) -> Node:
+        inputs = [as_variable(x) for x in inputs]
+        _, seqs, _, _ = self.split(inputs)
+        length = next((s.type.shape[0] for s in seqs if s.type.shape[0] is not None), None)
+        if not seqs:
+            value = static_value(inputs[0])
+            length = None if value is None else int(value)
+        types = [out.type if keep_last else TensorType(out.type.dtype, (length,) + out.type.shape)
+                 for out, keep_last in zip(self.step_outputs, self.last)]
+        return Node(self, inputs, types)
+
+    def _function(self):
+        if self._compiled is None:
+            from ..graph.compile import Function
+            placeholders = [Variable(v.type, name=v.name) for v in self.free]
+            outputs = clone_replace(self.step_outputs, dict(zip(self.free, placeholders)))
+            self._compiled = Function(self.seq_in + self.state_in + placeholders, outputs)
+        return self._compiled
+
+    def perform(self, n_steps, *inputs):
+        _, seqs, states, free = self.split((n_steps,) + inputs)
+        length = _length(self, seqs, n_steps)
+        run = self._function().run_unchecked
+        stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
+        for t in range(length - 1, -1, -1) if self.reverse else range(length):
+            results = run([s[t] for s in seqs] + states + free)
+            _check_states(self, states, results)
+            states = results[:self.n_states]
+            for k, value in enumerate(results):
+                if not self.last[k]:
+                    if stacked[k] is None:
+                        stacked[k] = np.empty((length,) + np.shape(value),
+                                              dtype=self.step_outputs[k].type.dtype)
+                    stacked[k][t] = value
+        outputs = [np.asarray(states[k]) if keep_last else _empty_if_none(self, k, stacked[k], states)
+                   for k, keep_last in enumerate(self.last)]
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def vjp(self, node, grads):
+        from .scan_grad import scan_vjp
+        return scan_vjp(self, node, grads)
+
+
+def _length(op: Scan, seqs: list[np.ndarray], n_steps: np.ndarray) -> int:
+    if not seqs:
+        if int(n_steps) < 0:
+            raise ExecutionError(f"{op!r}: n_steps is needed when there are no sequences")
+        return int(n_steps)
+    lengths = {len(s) for s in seqs}
+    if len(lengths) > 1:
+        raise ExecutionError(f"{op!r}: sequences of different lengths {sorted(lengths)}")
+    return lengths.pop()
+
+
+def _check_states(op: Scan, before: list, after: list) -> None:
+    for k, (old, new) in enumerate(zip(before, after)):
+        if np.shape(old) != np.shape(new):
+            name = op.state_in[k].name or f"state {k}"
+            raise ExecutionError(f"{op!r}: the step turned {name!r} of shape {np.shape(old)} "
+                                 f"into shape {np.shape(new)}; a state must keep its shape")
+
+
+def _empty_if_none(op: Scan, k: int, stacked: np.ndarray | None, states: list) -> np.ndarray:
+    if stacked is not None:
+        return stacked
+    if k < op.n_states:
+        return np.empty((0,) + np.shape(states[k]), dtype=op.step_outputs[k].type.dtype)
+    shape = op.step_outputs[k].type.shape
+    if None in shape:
+        raise ExecutionError(f"{op!r}: with zero steps the shape of output {k} is unknown")
+    return np.empty((0,) + shape, dtype=op.step_outputs[k].type.dtype)
+
+
+def free_variables(outputs: Sequence[Variable], placeholders: Sequence[Variable]) -> list[Variable]:
+    """The variables a step graph reads that do not depend on its placeholders.
+
+    Nodes that depend on no placeholder and are pure are loop invariants: they
+    stay outside, and their results enter the loop as free variables.
+    """
+    inner = {id(p) for p in placeholders}
+    nodes = toposort(outputs)
+    for node in nodes:
+        if not node.op.pure or any(id(i) in inner for i in node.inputs):
+            inner.update(id(o) for o in node.outputs)
+    free: dict[int, Variable] = {}
+    readers = [i for n in nodes if id(n.outputs[0]) in inner for i in n.inputs]
+    for var in readers + list(outputs):
+        if id(var) not in inner and not isinstance(var, Constant):
+            free.setdefault(id(var), var)
+    return list(free.values())
+
+
+def scan(step: Callable[..., Any], sequences: Sequence[Any] = (), states: Sequence[Any] = (),
+         contexts: Sequence[Any] = (), n_steps: Any = None, reverse: bool = False,
+         last: Sequence[bool] | None = None) -> list[Variable]:
+    """Apply ``step`` along the leading (time) axis of ``sequences``.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(*sequence_slices, *previous_states, *contexts)`` returns the new
+        states (in the order of ``states``) followed by any other outputs.
+    sequences : list of Variable, each ``(time, ...)``
+    states : list of Variable
+        Initial states; each new state must have the same type.
+    contexts : list of Variable
+        Passed unchanged to every step.
+    n_steps : int or scalar Variable, optional
+        The number of steps; needed only when there are no sequences.
+    reverse : bool
+        Process the time axis back to front (outputs stay aligned with it).
+    last : list of bool, optional
+        Per output, True to keep only the final value (states only).
+
+    Returns
+    -------
+    list of Variable
+        One per output of ``step``, stacked ``(time, ...)`` unless ``last``.
+    """
+    sequences = [as_variable(s) for s in sequences]
+    states = [as_variable(s) for s in states]
+    for i, s in enumerate(sequences):
+        if s.ndim == 0:
+            raise GraphError(f"scan: sequence {i} ({s!r}) has no time axis")
+    seq_in = [Variable(TensorType(s.type.dtype, s.type.shape[1:]), name=s.name and f"{s.name}[t]")
+              for s in sequences]
+    state_in = [Variable(s.type, name=s.name) for s in states]
+    outputs = step(*seq_in, *state_in, *contexts)
+    outputs = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    if len(outputs) < len(states):
+        raise GraphError(f"scan: the step returned {len(outputs)} outputs for {len(states)} states")
+    outputs = [_match_state(p, as_variable(o)) for p, o in zip(state_in, outputs)] + [
+        as_variable(o) for o in outputs[len(states):]]
+    free = free_variables(outputs, seq_in + state_in)
+    op = Scan(seq_in, state_in, free, outputs, reverse, last)
+    steps = as_variable(-1 if n_steps is None else n_steps, dtype="int64")
+    result = op(steps, *sequences, *states, *free)
+    return [result] if isinstance(result, Variable) else result
+
+
+def _match_state(placeholder: Variable, new: Variable) -> Variable:
+    name = placeholder.name or "a state"
+    if new.ndim != placeholder.ndim or any(
+            a is not None and b is not None and a != b
+            for a, b in zip(placeholder.type.shape, new.type.shape)):
+        raise GraphError(f"scan: the step returns {name!r} as {new.type!r}, but its initial "
+                         f"value is {placeholder.type!r}; shapes {_show(new.type.shape)} and "
+                         f"{_show(placeholder.type.shape)} differ")
+    if new.type.dtype != placeholder.type.dtype:
+        if not np.can_cast(new.type.dtype, placeholder.type.dtype, "same_kind"):
+            raise GraphError(f"scan: the step returns {name!r} as {new.dtype}, "
+                             f"but its initial value is {placeholder.dtype}")
+        from .elemwise import cast
+        new = cast(new, placeholder.dtype)
+    return new
+
+
+def shift_states(op: Scan, stacked: Variable, initial: Variable) -> Variable:
+    """The state each step read: ``initial`` then the stacked states, shifted by one."""
+    first = expand_dims(initial, 0)
+    if op.reverse:
+        return concatenate([stacked[1:], first], axis=0)
+    return concatenate([first, stacked[:-1]], axis=0)
+
