@@ -45,6 +45,7 @@ from .nnet import log_softmax, logsumexp, softmax
 from .op import Op
 from .random import RandomStreams
 from .reduction import argmax, max, mean, min, norm, sum
+from .scan import Scan, scan
 from .shape import (
                        alloc,
                        arange,
@@ -86,7 +87,7 @@ from .variable import (
 constant = Constant
 
 __all__ = [
-    "Constant", "Node", "Op", "RandomStreams", "SharedVariable", "TensorType", "Variable",
+    "Constant", "Node", "Op", "RandomStreams", "Scan", "scan", "SharedVariable", "TensorType", "Variable",
     "abs", "add", "alloc", "arange", "argmax", "as_shape", "as_variable", "broadcast_to",
     "cast", "clip", "concatenate", "constant", "dimshuffle", "dot", "eq", "exp",
     "expand_dims", "floor", "ge", "gt", "identity", "imatrix", "ivector", "le", "lmatrix",
