@@ -106,7 +106,10 @@ class Scan(Op):
         run = self._function().run_unchecked
         stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
         for t in range(length - 1, -1, -1) if self.reverse else range(length):
-            results = run([s[t] for s in seqs] + states + free)
+            try:
+                results = run([s[t] for s in seqs] + states + free)
+            except ExecutionError as error:
+                raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
             _check_states(self, states, results)
             states = results[:self.n_states]
             for k, value in enumerate(results):
