@@ -18,6 +18,7 @@ from ..errors import ExecutionError, GraphError, InputError
 from ..tensor.elemwise import cast
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
+from .inplace import inplace_kernels
 from .rewrites import optimize
 
 
@@ -82,7 +83,8 @@ class Function:
         result_slots = [slot(v) for v in targets]
         self._output_slots = result_slots[:n_outputs]
         self._update_slots = result_slots[n_outputs:]
-        self._schedule = _with_releases(lowered, set(result_slots) | set(self._input_slots))
+        dtypes = {slots[id(v)]: v.type.dtype for _, ins, outs in steps for v in ins + outs}
+        self._schedule = _schedule(lowered, set(result_slots) | set(self._input_slots), dtypes)
         self._template = template
         self._shared = shared
         self._constant_ids = {id(v) for v in template if v is not None}
@@ -142,12 +144,13 @@ def run_schedule(schedule: list, storage: list) -> None:
     except ExecutionError:
         raise
     except Exception as error:
-        op = getattr(step[0], "__self__", step[0])
+        op = getattr(step[0], "op", None) or getattr(step[0], "__self__", step[0])
         shapes = ", ".join(str(np.shape(storage[i])) for i in step[1])
         raise ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}") from error
 
 
-def _with_releases(lowered: list, keep: set[int]) -> list:
+def _schedule(lowered: list, keep: set[int], dtypes: dict) -> list:
+    """Steps ``(kernel, inputs, outputs, slots to release after it)``."""
     last_use: dict[int, int] = {}
     for n, (_, ins, _) in enumerate(lowered):
         for i in ins:
@@ -156,8 +159,9 @@ def _with_releases(lowered: list, keep: set[int]) -> list:
     for i, n in last_use.items():
         if i not in keep:
             releases[n].append(i)
-    return [(op.perform, tuple(ins), tuple(outs), tuple(r))
-            for (op, ins, outs), r in zip(lowered, releases)]
+    kernels = inplace_kernels(lowered, releases, keep, dtypes)
+    return [(kernel, tuple(ins), tuple(outs), tuple(r))
+            for kernel, (_, ins, outs), r in zip(kernels, lowered, releases)]
 
 
 def _owned(values: list, protected: set[int]) -> list:

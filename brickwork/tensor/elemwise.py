@@ -25,6 +25,7 @@ class Elemwise(Op):
     """
 
     broadcasts = True
+    fresh_output = True
     ufunc: Any = None
     result = "same"
 
@@ -40,6 +41,10 @@ class Elemwise(Op):
     def perform(self, *arrays: np.ndarray) -> np.ndarray:
         return self.ufunc(*arrays)
 
+    def perform_into(self, out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        """``perform`` writing into ``out`` (see :mod:`brickwork.graph.inplace`)."""
+        return self.ufunc(*arrays, out=out)
+
 
 def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:
     if x.type.dtype == dtype:
@@ -53,6 +58,7 @@ class Cast(Op):
     """Convert to ``dtype``; the gradient flows back only between floats."""
 
     props = ("dtype",)
+    fresh_output = True
 
     def __init__(self, dtype: Any):
         self.dtype = np.dtype(dtype)
@@ -156,6 +162,8 @@ class Where(Elemwise):
         shape = broadcast_shapes(self, *inputs)
         return Node(self, inputs, [TensorType(node.outputs[0].type.dtype, shape)])
 
+    perform_into = None
+
     def perform(self, condition, a, b):
         return np.where(condition, a, b)
 
@@ -232,7 +240,10 @@ class Sigmoid(FloatUnary):
     """The logistic function, as ``(1 + tanh(x / 2)) / 2``: it never overflows."""
 
     def perform(self, x):
-        out = np.multiply(x, 0.5)
+        return self.perform_into(np.empty_like(x), x)
+
+    def perform_into(self, out, x):
+        np.multiply(x, 0.5, out=out)
         np.tanh(out, out=out)
         out *= 0.5
         out += 0.5
@@ -248,6 +259,9 @@ class Softplus(FloatUnary):
 
     def perform(self, x):
         return np.logaddexp(0, x)
+
+    def perform_into(self, out, x):
+        return np.logaddexp(0, x, out=out)
 
     def vjp(self, node, grads):
         return [mul(grads[0], sigmoid(node.inputs[0]))]
@@ -277,6 +291,9 @@ class Floor(Elemwise):
 class Relu(Elemwise):
     def perform(self, x):
         return np.maximum(x, 0)
+
+    def perform_into(self, out, x):
+        return np.maximum(x, 0, out=out)
 
     def vjp(self, node, grads):
         return [where(gt(node.inputs[0], 0), grads[0], 0)]

@@ -19,6 +19,7 @@ class MatMul(Op):
     """
 
     broadcasts = True
+    fresh_output = True
 
     def make_node(self, a, b):
         from .elemwise import cast

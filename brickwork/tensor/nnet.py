@@ -15,6 +15,7 @@ from .variable import TensorType, Variable, as_variable
 
 class _AlongAxis(Op):
     props = ("axis",)
+    fresh_output = True
 
     def __init__(self, axis: int = -1):
         self.axis = axis

@@ -22,6 +22,7 @@ class RandomDraw(Op):
     """Draw an array of a (symbolic) shape from ``streams``' generator."""
 
     pure = False
+    fresh_output = True
     props = ("distribution", "dtype")
 
     def __init__(self, streams: RandomStreams, distribution: str, dtype: Any):

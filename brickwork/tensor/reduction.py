@@ -28,6 +28,7 @@ class Reduction(Op):
     """Base of ops that reduce ``axes``, keeping them as size 1 if ``keepdims``."""
 
     props = ("axes", "keepdims")
+    fresh_output = True
     dtype_of: Any = None
 
     def __init__(self, axes: tuple[int, ...], keepdims: bool = False):

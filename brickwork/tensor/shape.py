@@ -20,6 +20,8 @@ from .variable import Constant, Node, TensorType, Variable, as_variable
 class Shape(Op):
     """The shape of ``x`` as an int64 vector."""
 
+    fresh_output = True
+
     def infer(self, x):
         return [TensorType("int64", (x.ndim,))]
 
@@ -57,6 +59,8 @@ def _int_or_none(value: Any) -> int | None:
 
 class MakeVector(Op):
     """Pack scalars into a vector (used for shapes built from sizes)."""
+
+    fresh_output = True
 
     props = ("dtype",)
 
@@ -131,6 +135,8 @@ class IndexGrad(Op):
 
     Repeated array indices accumulate (``numpy.add.at``).
     """
+
+    fresh_output = True
 
     props = ("spec",)
 
@@ -396,6 +402,8 @@ def sum_to(g: Variable, like: Variable) -> Variable:
 class Alloc(Op):
     """A new array of ``shape`` filled with ``value``."""
 
+    fresh_output = True
+
     def infer(self, value, target):
         dims = static_entries(target, target.type.shape[0])
         return [TensorType(value.type.dtype, broadcast_static(self, [value.type.shape, dims]))]
@@ -436,6 +444,7 @@ def ones_like(x: Variable, dtype: Any = None) -> Variable:
 
 class Concatenate(Op):
     props = ("axis",)
+    fresh_output = True
 
     def __init__(self, axis: int):
         self.axis = axis
@@ -488,6 +497,8 @@ def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
 
 class Arange(Op):
     """``numpy.arange(start, stop, step)`` for integer scalars."""
+
+    fresh_output = True
 
     def infer(self, start, stop, step):
         values = [static_value(v) for v in (start, stop, step)]
