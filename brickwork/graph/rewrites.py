@@ -8,7 +8,10 @@ steps ``(op, inputs, outputs)`` over canonical variables.
   once, at compile time;
 * common subexpression elimination: two applications of equal pure ops to the
   same inputs are computed once;
-* dead code elimination: only what the outputs need is kept.
+* dead code elimination: only what the outputs need is kept;
+* scan merging: a scan and its augmented copy made for the backward pass
+  (the same step, inputs and outputs, plus saved activations) run once, as
+  the augmented one.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], li
     canon: dict[int, Variable] = {}
     seen: dict[tuple, list[Variable]] = {}
     steps: list[Step] = []
+    nodes = _merge_augmented_scans(nodes, canon)
     for node in nodes:
         inputs = [canon.get(id(v), v) for v in node.inputs]
         op = node.op
@@ -73,3 +77,22 @@ def _prune(steps: list[Step], outputs: list[Variable]) -> list[Step]:
             needed.update(id(i) for i in step[1])
     kept.reverse()
     return kept
+
+
+def _merge_augmented_scans(nodes: list[Node], canon: dict[int, Variable]) -> list[Node]:
+    """Run each augmented forward scan in place of the plain scan it extends."""
+    augmented = {(id(n.op.base), tuple(map(id, n.inputs))): n
+                 for n in nodes if getattr(n.op, "base", None) is not None}
+    if not augmented:
+        return nodes
+    merged, done = [], set()
+    for node in nodes:
+        if id(node) in done:
+            continue
+        twin = augmented.get((id(node.op), tuple(map(id, node.inputs))))
+        if twin is not None:
+            canon.update((id(o), t) for o, t in zip(node.outputs, twin.outputs))
+            node = twin
+        done.add(id(node))
+        merged.append(node)
+    return merged

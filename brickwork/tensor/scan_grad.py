@@ -2,65 +2,172 @@
 
 The gradient of a scan is a scan of the step's vjp over the reversed time
 axis. Its sequences are the forward sequences, the state each forward step
-read, and the incoming gradients of the stacked outputs; its states are the
-gradient carried into each previous state and one accumulator per free
-variable; its stacked outputs are the gradients of the sequences.
+read, the incoming gradients of the stacked outputs, and the forward
+activations the vjp needs; its states are the gradient carried into each
+previous state and one accumulator per free variable; its stacked outputs
+are the gradients of the sequences. Three things keep it close to a
+hand-written backward loop:
+
+* *saved activations*: the forward values the vjp reads (gate outputs, say)
+  become extra stacked outputs of the forward scan instead of being
+  recomputed; the compiler runs that augmented forward scan in place of the
+  plain one (see :mod:`brickwork.graph.rewrites`);
+* *weight gradients after the loop*: a free variable whose per-step gradient
+  is ``a_t.T @ g_t``, with ``a_t`` available as a sequence, gets it as one
+  matrix product over all time steps after the loop, not ``T`` small ones;
+* free variables enter the vjp as fresh leaves, so each gets its partial
+  derivative even when one is computed from another (``W`` and ``W.T``).
 """
 
 from __future__ import annotations
 
 from ..errors import GradientError
 from ..graph.grad import grad
+from .linalg import MatMul
 from .scan import Scan, scan, shift_states
-from .shape import zeros_like
-from .variable import Variable
-from .walk import clone_replace
+from .shape import SumTo, Transpose, reshape, zeros_like
+from .variable import TensorType, Variable
+from .walk import clone_replace, clone_with_mapping, toposort
 
 
 def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     """Gradients of the inputs of ``node`` (a Scan) given those of its outputs."""
     _, seqs, inits, free = op.split(node.inputs)
     histories = _state_histories(op, node)
-    previous = [shift_states(op, h, init) for h, init in zip(histories, inits)]
     stacked = [k for k, keep_last in enumerate(op.last) if not keep_last]
+    trace = _BackwardStep(op, seqs, free, [grads[k] for k in stacked], stacked)
+    saved = _saved_sequences(op, node, trace.saved)
+    sources = {"seq": seqs, "prev": [shift_states(op, h, i) for h, i in zip(histories, inits)],
+               "saved": saved}
     carries0 = [grads[k] if op.last[k] else zeros_like(init) for k, init in enumerate(inits)]
-    d_seq_at = [i for i, s in enumerate(seqs) if _is_float(s)]
-    d_free_at = [i for i, f in enumerate(free) if _is_float(f)]
-    accumulators0 = [zeros_like(free[i]) for i in d_free_at]
-
-    def backward_step(*args):
-        n_seq, n_states = len(seqs), op.n_states
-        x_t, prev_t = args[:n_seq], args[n_seq:n_seq + n_states]
-        g_t = args[n_seq + n_states:n_seq + n_states + len(stacked)]
-        carries = args[n_seq + n_states + len(stacked):][:n_states]
-        accumulators = args[n_seq + n_states + len(stacked) + n_states:]
-        # Free variables enter as fresh leaves, so that each gets its partial
-        # derivative even when one is computed from another (W and W.T).
-        leaves = [Variable(f.type, name=f.name) for f in free]
-        mapping = dict(zip(op.seq_in, x_t)) | dict(zip(op.state_in, prev_t)) | dict(zip(op.free, leaves))
-        outs = clone_replace(op.step_outputs, mapping)
-        known = _seed(outs, stacked, g_t, carries)
-        wrt = [x_t[i] for i in d_seq_at] + list(prev_t) + [leaves[i] for i in d_free_at]
-        gs = grad(None, wrt, known_grads=known, disconnected_inputs="zero")
-        d_x, d_prev = gs[:len(d_seq_at)], gs[len(d_seq_at):len(d_seq_at) + n_states]
-        d_free = gs[len(d_seq_at) + n_states:]
-        new = list(d_prev) + [a + d for a, d in zip(accumulators, d_free)] + list(d_x)
-        return clone_replace(new, dict(zip(leaves, free)))
-
+    accumulators0 = [zeros_like(free[i]) for i in trace.accumulated]
     n_carry = op.n_states + len(accumulators0)
-    results = scan(backward_step, sequences=seqs + previous + [grads[k] for k in stacked],
+    results = scan(trace.step, sequences=seqs + sources["prev"] + [grads[k] for k in stacked] + saved,
                    states=carries0 + accumulators0, reverse=not op.reverse,
-                   last=[True] * n_carry + [False] * len(d_seq_at))
-    d_inits, d_free, d_seqs = results[:op.n_states], results[op.n_states:n_carry], results[n_carry:]
+                   last=[True] * n_carry + [False] * (len(trace.d_seq_at) + len(trace.hoisted)))
+    d_inits, d_accumulated = results[:op.n_states], results[op.n_states:n_carry]
+    d_seqs = results[n_carry:n_carry + len(trace.d_seq_at)]
+    d_hoisted = [_product_over_time(sources[kind][index], g_stacked)
+                 for (_, kind, index), g_stacked in zip(trace.hoisted, results[n_carry + len(d_seqs):])]
     out: list[Variable | None] = [None] * len(node.inputs)
     base = 1 + len(seqs)
-    for i, d in zip(d_seq_at, d_seqs):
+    for i, d in zip(trace.d_seq_at, d_seqs):
         out[1 + i] = d
     for k, d in enumerate(d_inits):
         out[base + k] = d if _is_float(inits[k]) else None
-    for i, d in zip(d_free_at, d_free):
+    for i, d in zip(trace.accumulated, d_accumulated):
+        out[base + op.n_states + i] = d
+    for (i, _, _), d in zip(trace.hoisted, d_hoisted):
         out[base + op.n_states + i] = d
     return out
+
+
+class _BackwardStep:
+    """The step of the backward scan, traced once on placeholders of its own.
+
+    Sequence placeholders, in order: forward sequences ``x``, previous states
+    ``prev``, incoming gradients ``g``, saved activations ``s``; state
+    placeholders: carried state gradients, then accumulators.
+    """
+
+    def __init__(self, op: Scan, seqs: list[Variable], free: list[Variable],
+                 stacked_grads: list[Variable], stacked: list[int]):
+        self.x = [Variable(TensorType(s.type.dtype, s.type.shape[1:])) for s in seqs]
+        self.prev = [Variable(v.type) for v in op.state_in]
+        self.g = [Variable(TensorType(g.type.dtype, g.type.shape[1:])) for g in stacked_grads]
+        self.carries = [Variable(v.type) for v in op.state_in]
+        leaves = [Variable(f.type, name=f.name) for f in op.free]
+        self.d_seq_at = [i for i, s in enumerate(seqs) if _is_float(s)]
+        d_free_at = [i for i, f in enumerate(op.free) if _is_float(f)]
+        outs, clones = clone_with_mapping(op.step_outputs, dict(zip(op.seq_in, self.x))
+                                          | dict(zip(op.state_in, self.prev)) | dict(zip(op.free, leaves)))
+        wrt = [self.x[i] for i in self.d_seq_at] + self.prev + [leaves[i] for i in d_free_at]
+        gs = grad(None, wrt, known_grads=_seed(outs, stacked, self.g, self.carries),
+                  disconnected_inputs="zero")
+        n_x = len(self.d_seq_at)
+        targets = gs[n_x:n_x + op.n_states] + gs[n_x + op.n_states:] + gs[:n_x]
+        self.saved, self.s, targets = _cut_at_forward_values(op, clones, targets, self.placeholders + leaves)
+        d_free = targets[op.n_states:op.n_states + len(d_free_at)]
+        self.hoisted, self.accumulated, hoisted_g, self.accumulators = [], [], [], []
+        for i, d in zip(d_free_at, d_free):
+            product = self._outer_product_over_batch(d)
+            if product is not None:
+                self.hoisted.append((i, *product[0]))
+                hoisted_g.append(product[1])
+            else:
+                self.accumulated.append(i)
+                self.accumulators.append((Variable(op.free[i].type), d))
+        new_accumulators = [a + d for a, d in self.accumulators]
+        self.targets = clone_replace(targets[:op.n_states] + new_accumulators
+                                     + targets[op.n_states + len(d_free_at):] + hoisted_g,
+                                     dict(zip(leaves, free)))
+
+    @property
+    def placeholders(self) -> list[Variable]:
+        return self.x + self.prev + self.g + self.carries
+
+    def _outer_product_over_batch(self, d: Variable):
+        """``((kind, index), g)`` when ``d`` is ``a.T @ g`` with ``a`` a sequence slice."""
+        owner = d.owner
+        if owner is not None and isinstance(owner.op, SumTo) and owner.inputs[0].ndim == d.ndim:
+            owner = owner.inputs[0].owner
+        if owner is None or not isinstance(owner.op, MatMul):
+            return None
+        a_t, g = owner.inputs
+        if a_t.owner is None or not isinstance(a_t.owner.op, Transpose) or a_t.ndim != 2 or g.ndim != 2:
+            return None
+        a = a_t.owner.inputs[0]
+        for kind, group in (("seq", self.x), ("prev", self.prev), ("saved", self.s)):
+            for index, placeholder in enumerate(group):
+                if a is placeholder:
+                    return (kind, index), g
+        return None
+
+    def step(self, *args: Variable) -> list[Variable]:
+        placeholders = self.x + self.prev + self.g + self.s + self.carries + [a for a, _ in self.accumulators]
+        return clone_replace(self.targets, dict(zip(placeholders, args)))
+
+
+def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stops: list[Variable]):
+    """Replace the recomputed forward values the vjp reads by new placeholders.
+
+    Returns the original forward variables to save, their placeholders, and
+    the targets rewritten to read the placeholders.
+    """
+    inner = toposort(op.step_outputs, stop_at=op.seq_in + op.state_in + op.free)
+    forward = {id(clones.get(id(v), v)): v for node in inner for v in node.outputs}
+    cut: dict[int, Variable] = {}
+    for node in toposort(targets, stop_at=stops):
+        if id(node.outputs[0]) in forward:
+            continue
+        for v in node.inputs:
+            if id(v) in forward:
+                cut.setdefault(id(v), v)
+    for v in targets:
+        if id(v) in forward:
+            cut.setdefault(id(v), v)
+    originals = [forward[i] for i in cut]
+    placeholders = [Variable(v.type) for v in cut.values()]
+    rewritten = clone_replace(targets, dict(zip(cut.values(), placeholders)))
+    return originals, placeholders, rewritten
+
+
+def _saved_sequences(op: Scan, node, saved: list[Variable]) -> list[Variable]:
+    """Stacked values of ``saved`` forward variables, from an augmented forward scan."""
+    if not saved:
+        return []
+    augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + saved, op.reverse,
+                     op.last + (False,) * len(saved))
+    augmented.base = op
+    outputs = augmented(*node.inputs)
+    outputs = [outputs] if isinstance(outputs, Variable) else outputs
+    n = len(op.step_outputs)
+    return outputs[n:]
+
+
+def _product_over_time(a: Variable, g: Variable) -> Variable:
+    """``sum_t a[t].T @ g[t]`` as one matrix product, for ``a``, ``g`` ``(time, batch, .)``."""
+    return reshape(a, (-1, a.shape[-1])).T @ reshape(g, (-1, g.shape[-1]))
 
 
 def _state_histories(op: Scan, node) -> list[Variable]:
@@ -68,7 +175,8 @@ def _state_histories(op: Scan, node) -> list[Variable]:
     if not any(op.last):
         return node.outputs[:op.n_states]
     full = Scan(op.seq_in, op.state_in, op.free, op.step_outputs, op.reverse)
-    return full(*node.inputs)[:op.n_states]
+    outputs = full(*node.inputs)
+    return ([outputs] if isinstance(outputs, Variable) else outputs)[:op.n_states]
 
 
 def _seed(outs, stacked, g_t, carries) -> dict:

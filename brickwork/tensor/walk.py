@@ -57,6 +57,12 @@ def clone_replace(outputs: list[Variable], replace: dict[Variable, Variable]) ->
     Only nodes downstream of a replaced variable are rebuilt (their ops infer
     types anew); the rest of the graph is shared with the original.
     """
+    return clone_with_mapping(outputs, replace)[0]
+
+
+def clone_with_mapping(outputs: list[Variable], replace: dict[Variable, Variable]
+                       ) -> tuple[list[Variable], dict[int, Variable]]:
+    """As :func:`clone_replace`, also returning ``{id(original): copy}``."""
     mapping = {id(k): v for k, v in replace.items()}
     for node in toposort(outputs, stop_at=replace.keys()):
         inputs = [mapping.get(id(v), v) for v in node.inputs]
@@ -68,4 +74,4 @@ def clone_replace(outputs: list[Variable], replace: dict[Variable, Variable]) ->
             fresh.tag = SimpleNamespace(**{
                 k: list(v) if isinstance(v, list) else v for k, v in vars(old.tag).items()})
             mapping[id(old)] = fresh
-    return [mapping.get(id(v), v) for v in outputs]
+    return [mapping.get(id(v), v) for v in outputs], mapping
