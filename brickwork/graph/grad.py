@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from ..errors import GradientError
 from ..tensor.elemwise import add, cast
-from ..tensor.shape import sum_to, zeros_like
+from ..tensor.shape import IndexGrad, IndexInc, sum_to, zeros_like
 from ..tensor.variable import Constant, Variable, as_variable
 from ..tensor.walk import toposort
 
@@ -89,12 +89,18 @@ def _depends_on(nodes, wrt, constants) -> set[int]:
 
 
 def _total(var: Variable, pending: dict) -> Variable | None:
+    """The sum of the gradients ``var`` received; slices are added in place."""
     parts = pending.get(id(var))
     if not parts:
         return None
-    total = parts[0]
-    for part in parts[1:]:
+    slices = [p for p in parts if p.owner is not None and isinstance(p.owner.op, IndexGrad)]
+    others = [p for p in parts if not any(p is s for s in slices)]
+    total = others[0] if others else slices.pop(0)
+    for part in others[1:]:
         total = add(total, part)
+    for part in slices if len(parts) > 1 else ():
+        g, _, *index = part.owner.inputs
+        total = IndexInc(part.owner.op.spec)(total, g, *index)
     pending[id(var)] = [total]
     return total
 
@@ -113,7 +119,7 @@ def _backprop_node(node, pending, relevant, constants) -> None:
             continue
         if x.type.dtype.kind not in "fc":
             continue
-        if node.op.broadcasts:
+        if node.op.broadcasts and len(node.inputs) > 1:
             g = sum_to(g, x)
         if g.ndim != x.ndim:
             raise GradientError(f"{node.op!r}.vjp gave a gradient of type {g.type!r} "

@@ -42,8 +42,14 @@ class Elemwise(Op):
         return self.ufunc(*arrays)
 
     def perform_into(self, out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
-        """``perform`` writing into ``out`` (see :mod:`brickwork.graph.inplace`)."""
-        return self.ufunc(*arrays, out=out)
+        """``perform``, writing into ``out`` (one of ``arrays``) when the result fits it.
+
+        See :mod:`brickwork.graph.inplace`.
+        """
+        if all(a is out or np.shape(a) == out.shape for a in arrays) or \
+                np.broadcast_shapes(*[np.shape(a) for a in arrays]) == out.shape:
+            return self.ufunc(*arrays, out=out)
+        return self.perform(*arrays)
 
 
 def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:
@@ -232,8 +238,28 @@ class Tanh(FloatUnary):
     ufunc = np.tanh
 
     def vjp(self, node, grads):
-        out = node.outputs[0]
-        return [mul(grads[0], sub(1, mul(out, out)))]
+        return [tanh_grad(node.outputs[0], grads[0])]
+
+
+class TanhGrad(Elemwise):
+    """``g * (1 - out**2)``, the vjp of tanh from its output, in one kernel."""
+
+    def perform(self, out, g):
+        return self._factor(out) * g
+
+    def perform_into(self, target, out, g):
+        if target.shape != np.broadcast_shapes(out.shape, np.shape(g)):
+            return self.perform(out, g)
+        return np.multiply(self._factor(out), g, out=target)
+
+    @staticmethod
+    def _factor(out):
+        factor = np.multiply(out, out)
+        return np.subtract(1, factor, out=factor)
+
+    def vjp(self, node, grads):
+        (out, g), gg = node.inputs, grads[0]
+        return [mul(mul(gg, g), mul(out, -2.0)), tanh_grad(out, gg)]
 
 
 class Sigmoid(FloatUnary):
@@ -250,8 +276,28 @@ class Sigmoid(FloatUnary):
         return out
 
     def vjp(self, node, grads):
-        out = node.outputs[0]
-        return [mul(grads[0], mul(out, sub(1, out)))]
+        return [sigmoid_grad(node.outputs[0], grads[0])]
+
+
+class SigmoidGrad(Elemwise):
+    """``g * out * (1 - out)``, the vjp of the sigmoid from its output, in one kernel."""
+
+    def perform(self, out, g):
+        return self._factor(out) * g
+
+    def perform_into(self, target, out, g):
+        if target.shape != np.broadcast_shapes(out.shape, np.shape(g)):
+            return self.perform(out, g)
+        return np.multiply(self._factor(out), g, out=target)
+
+    @staticmethod
+    def _factor(out):
+        factor = np.subtract(1, out)
+        return np.multiply(factor, out, out=factor)
+
+    def vjp(self, node, grads):
+        (out, g), gg = node.inputs, grads[0]
+        return [mul(mul(gg, g), sub(1, mul(out, 2.0))), sigmoid_grad(out, gg)]
 
 
 class Softplus(FloatUnary):
@@ -313,6 +359,7 @@ lt, le, gt, ge, eq, neq = Lt(), Le(), Gt(), Ge(), Eq(), Neq()
 logical_and, logical_or, logical_not = LogicalAnd(), LogicalOr(), LogicalNot()
 exp, log, log1p, sqrt, tanh = Exp(), Log(), Log1p(), Sqrt(), Tanh()
 sigmoid, softplus, abs, sign = Sigmoid(), Softplus(), Abs(), Sign()
+sigmoid_grad, tanh_grad = SigmoidGrad(), TanhGrad()
 floor, relu, square = Floor(), Relu(), Square()
 switch = where
 

@@ -25,7 +25,7 @@ from ..errors import GradientError
 from ..graph.grad import grad
 from .linalg import MatMul
 from .scan import Scan, scan, shift_states
-from .shape import SumTo, Transpose, reshape, zeros_like
+from .shape import Shape, SumTo, Transpose, reshape, shape, zeros_like
 from .variable import TensorType, Variable
 from .walk import clone_replace, clone_with_mapping, toposort
 
@@ -139,6 +139,10 @@ def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stop
     cut: dict[int, Variable] = {}
     for node in toposort(targets, stop_at=stops):
         if id(node.outputs[0]) in forward:
+            continue
+        if isinstance(node.op, Shape) and id(node.inputs[0]) in forward:
+            # save the shape of a forward value, not the value itself
+            forward[id(node.outputs[0])] = shape(forward[id(node.inputs[0])])
             continue
         for v in node.inputs:
             if id(v) in forward:

@@ -102,6 +102,8 @@ class Index(Op):
     int or array given as a variable) is taken from the extra inputs, in order.
     """
 
+    passes_through = True
+
     props = ("spec",)
 
     def __init__(self, spec: tuple):
@@ -158,6 +160,40 @@ class IndexGrad(Op):
     def vjp(self, node, grads):
         rest = node.inputs[2:]
         return [Index(self.spec)(grads[0], *rest), None] + [None] * len(rest)
+
+
+class IndexInc(Op):
+    """``x`` with ``g`` added at ``index``.
+
+    The backward driver gathers the gradients of several slices of one
+    variable (the gates of an LSTM, say) into one buffer with it, instead of
+    adding up full-size arrays of zeros.
+    """
+
+    props = ("spec",)
+    fresh_output = True
+    inplace_positions = (0,)
+
+    def __init__(self, spec: tuple):
+        self.spec = spec
+
+    def infer(self, x, g, *index_inputs):
+        return [x.type]
+
+    def perform(self, x, g, *values):
+        return self.perform_into(x.copy(), x, g, *values)
+
+    def perform_into(self, out, x, g, *values):
+        index = _build_index(self.spec, values)
+        if any(item[0] == "array" for item in self.spec):
+            np.add.at(out, index, g)
+        else:
+            out[index] += g
+        return out
+
+    def vjp(self, node, grads):
+        rest = node.inputs[2:]
+        return [grads[0], Index(self.spec)(grads[0], *rest)] + [None] * len(rest)
 
 
 def _build_index(spec: tuple, values: Sequence[Any]) -> tuple:
@@ -257,6 +293,8 @@ def _variable_index(x: Variable, item: Variable, inputs: list) -> tuple:
 class Reshape(Op):
     """``x`` with a new shape (an int64 vector; one entry may be -1)."""
 
+    passes_through = True
+
     def infer(self, x, new_shape):
         if new_shape.ndim != 1 or new_shape.type.shape[0] is None:
             raise self.fail("the shape must be a vector of known length")
@@ -284,6 +322,8 @@ def reshape(x: Any, new_shape: Any) -> Variable:
 
 
 class Transpose(Op):
+
+    passes_through = True
     props = ("axes",)
 
     def __init__(self, axes: tuple):
@@ -310,6 +350,8 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> Variable:
 
 class ExpandDims(Op):
     """Insert axes of size 1 at ``axes`` (positions in the output)."""
+
+    passes_through = True
 
     props = ("axes",)
 
@@ -374,11 +416,13 @@ class SumTo(Op):
     This undoes broadcasting; the backward driver applies it once per input.
     """
 
+    passes_through = True
+
     def infer(self, g, target):
         return [TensorType(g.type.dtype, static_entries(target, target.type.shape[0]))]
 
     def perform(self, g, target):
-        target = tuple(target)
+        target = tuple(target.tolist())
         if g.shape == target:
             return g
         lead = g.ndim - len(target)
@@ -521,6 +565,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1) -> Variable:
 
 class Identity(Op):
     """Returns its input (a fresh node, so the result can carry its own tags)."""
+
+    passes_through = True
 
     def infer(self, x):
         return [x.type]

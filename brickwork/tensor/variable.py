@@ -137,7 +137,11 @@ class Variable:
     def __rmul__(self, other): return _e().mul(other, self)
     def __truediv__(self, other): return _e().true_div(self, other)
     def __rtruediv__(self, other): return _e().true_div(other, self)
-    def __pow__(self, other): return _e().pow(self, other)
+    def __pow__(self, other):
+        if isinstance(other, int) and other == 2:
+            return _e().square(self)
+        return _e().pow(self, other)
+
     def __rpow__(self, other): return _e().pow(other, self)
     def __neg__(self): return _e().neg(self)
     def __pos__(self): return self
