@@ -64,6 +64,11 @@ class Scan(Op):
         inner = toposort(step_outputs, stop_at=seq_in + state_in + free)
         self.pure = all(node.op.pure for node in inner)
         self._compiled = None
+        # an output repeated in the step is stacked once and returned twice
+        first: dict[int, int] = {}
+        self._first = {k: first.setdefault(id(v), k)
+                       for k, v in enumerate(step_outputs) if not self.last[k]}
+        self._stacked = [k for k, j in self._first.items() if j == k]
 
     def _key(self) -> tuple:
         return (Scan, id(self))
@@ -112,13 +117,13 @@ class Scan(Op):
                 raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
             _check_states(self, states, results)
             states = results[:self.n_states]
-            for k, value in enumerate(results):
-                if not self.last[k]:
-                    if stacked[k] is None:
-                        stacked[k] = np.empty((length,) + np.shape(value),
-                                              dtype=self.step_outputs[k].type.dtype)
-                    stacked[k][t] = value
-        outputs = [np.asarray(states[k]) if keep_last else _empty_if_none(self, k, stacked[k], states)
+            for k in self._stacked:
+                if stacked[k] is None:
+                    stacked[k] = np.empty((length,) + np.shape(results[k]),
+                                          dtype=self.step_outputs[k].type.dtype)
+                stacked[k][t] = results[k]
+        outputs = [np.asarray(states[k]) if keep_last
+                   else _empty_if_none(self, k, stacked[self._first.get(k, k)], states)
                    for k, keep_last in enumerate(self.last)]
         return outputs[0] if len(outputs) == 1 else outputs
 
