@@ -1,0 +1,89 @@
+"""The gated recurrent unit brick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import tensor
+from ...roles import WEIGHT
+from ..base import check_features, lazy
+from ..interfaces import Initializable
+from ..simple import Logistic, Tanh
+from .base import BaseRecurrent, recurrent
+from .states import LearnedInitialStates
+
+
+class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
+    """A GRU with the input projections left to the caller::
+
+        z, r = split(gate_activation(gate_inputs + h @ state_to_gates))
+        h~ = activation((r * h) @ state_to_state + inputs)      # reset_after=False
+        h~ = activation(r * (h @ state_to_state) + inputs)      # reset_after=True
+        h' = z * h~ + (1 - z) * h
+
+    ``reset_after=True`` is the cuDNN and PyTorch form.
+
+    Parameters
+    ----------
+    dim : int
+    activation, gate_activation : Brick
+        Default ``Tanh()`` and ``Logistic()``.
+    reset_after : bool
+
+    Sequences: ``inputs`` ``(batch, dim)`` and ``gate_inputs``
+    ``(batch, 2 * dim)``, update gate first, then reset gate.
+    """
+
+    @lazy(allocation=["dim"])
+    def __init__(self, dim: int, activation: Any = None, gate_activation: Any = None,
+                 reset_after: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.reset_after = reset_after
+        self.activation = activation if activation is not None else Tanh()
+        self.gate_activation = gate_activation if gate_activation is not None else Logistic()
+        self.children = [self.activation, self.gate_activation]
+
+    @property
+    def state_to_state(self) -> tensor.SharedVariable:
+        return self.parameter("state_to_state")
+
+    @property
+    def state_to_gates(self) -> tensor.SharedVariable:
+        return self.parameter("state_to_gates")
+
+    def get_dim(self, name: str) -> int:
+        if name in ("inputs", "states"):
+            return self.dim
+        if name == "gate_inputs":
+            return 2 * self.dim
+        if name == "mask":
+            return 0
+        return super().get_dim(name)
+
+    def _allocate(self) -> None:
+        self.add_parameter("state_to_state", (self.dim, self.dim), WEIGHT)
+        self.add_parameter("state_to_gates", (self.dim, 2 * self.dim), WEIGHT)
+        self.allocate_initial_states({"states": self.dim})
+
+    def _initialize(self) -> None:
+        self.init_parameter(self.state_to_state)
+        self.init_parameter(self.state_to_gates)
+
+    @recurrent(sequences=["mask", "inputs", "gate_inputs"], states=["states"],
+               outputs=["states"], contexts=[])
+    def apply(self, inputs: Any, gate_inputs: Any, states: Any, mask: Any = None) -> Any:
+        """One step: ``inputs`` ``(batch, dim)``, ``gate_inputs`` ``(batch, 2*dim)`` -> ``(batch, dim)``."""
+        check_features(self, "apply", "inputs", inputs, self.dim, "dim")
+        check_features(self, "apply", "gate_inputs", gate_inputs, 2 * self.dim, "2 * dim")
+        gates = self.gate_activation.apply(gate_inputs + states @ self.state_to_gates)
+        update, reset = gates[..., :self.dim], gates[..., self.dim:]
+        if self.reset_after:
+            candidate = reset * (states @ self.state_to_state) + inputs
+        else:
+            candidate = (reset * states) @ self.state_to_state + inputs
+        candidate = self.activation.apply(candidate)
+        return update * candidate + (1 - update) * states
+
+    def __repr__(self) -> str:
+        return f"GatedRecurrent({self.dim}{', reset_after=True' if self.reset_after else ''})"

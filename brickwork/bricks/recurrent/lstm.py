@@ -1,0 +1,95 @@
+"""The LSTM brick (gate order input, forget, cell, output, as in PyTorch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import tensor
+from ...roles import WEIGHT
+from ..base import check_features, lazy
+from ..interfaces import Initializable
+from ..simple import Logistic, Tanh
+from .base import BaseRecurrent, recurrent
+from .states import LearnedInitialStates
+
+_PEEPHOLES = ("W_cell_to_in", "W_cell_to_forget", "W_cell_to_out")
+
+
+class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
+    """Long short-term memory, with optional peephole connections.
+
+    ``inputs`` ``(batch, 4 * dim)`` hold the already projected input for the
+    input gate, forget gate, cell candidate and output gate, in that order::
+
+        pre = inputs + h @ W_state
+        i = gate(pre_i + c * W_cell_to_in)          # peepholes only
+        f = gate(pre_f + c * W_cell_to_forget)
+        c' = f * c + i * activation(pre_c)
+        o = gate(pre_o + c' * W_cell_to_out)        # looks at the new cell
+        h' = o * activation(c')
+
+    ``peepholes=False`` is the PyTorch and Keras LSTM.
+
+    Parameters
+    ----------
+    dim : int
+    activation, gate_activation : Brick
+        Default ``Tanh()`` and ``Logistic()``.
+    peepholes : bool
+    """
+
+    @lazy(allocation=["dim"])
+    def __init__(self, dim: int, activation: Any = None, gate_activation: Any = None,
+                 peepholes: bool = True, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.dim = dim
+        self.peepholes = peepholes
+        self.activation = activation if activation is not None else Tanh()
+        self.gate_activation = gate_activation if gate_activation is not None else Logistic()
+        self.children = [self.activation, self.gate_activation]
+
+    @property
+    def W_state(self) -> tensor.SharedVariable:
+        return self.parameter("W_state")
+
+    def get_dim(self, name: str) -> int:
+        if name == "inputs":
+            return 4 * self.dim
+        if name in ("states", "cells"):
+            return self.dim
+        if name == "mask":
+            return 0
+        return super().get_dim(name)
+
+    def _allocate(self) -> None:
+        self.add_parameter("W_state", (self.dim, 4 * self.dim), WEIGHT)
+        if self.peepholes:
+            for name in _PEEPHOLES:
+                self.add_parameter(name, (self.dim,), WEIGHT)
+        self.allocate_initial_states({"states": self.dim, "cells": self.dim},
+                                     names={"cells": "initial_cells"})
+
+    def _initialize(self) -> None:
+        for name in ("W_state",) + (_PEEPHOLES if self.peepholes else ()):
+            self.init_parameter(self.parameter(name))
+
+    @recurrent(sequences=["inputs", "mask"], states=["states", "cells"],
+               outputs=["states", "cells"], contexts=[])
+    def apply(self, inputs: Any, states: Any, cells: Any, mask: Any = None) -> Any:
+        """One step: ``inputs`` ``(batch, 4*dim)`` -> new ``states`` and ``cells`` ``(batch, dim)``."""
+        check_features(self, "apply", "inputs", inputs, 4 * self.dim, "4 * dim")
+        d, gate = self.dim, self.gate_activation.apply
+        pre = inputs + states @ self.W_state
+        pre_in, pre_forget = pre[..., :d], pre[..., d:2 * d]
+        pre_cell, pre_out = pre[..., 2 * d:3 * d], pre[..., 3 * d:]
+        if self.peepholes:
+            pre_in = pre_in + cells * self.parameter("W_cell_to_in")
+            pre_forget = pre_forget + cells * self.parameter("W_cell_to_forget")
+        next_cells = gate(pre_forget) * cells + gate(pre_in) * self.activation.apply(pre_cell)
+        if self.peepholes:
+            pre_out = pre_out + next_cells * self.parameter("W_cell_to_out")
+        next_states = gate(pre_out) * self.activation.apply(next_cells)
+        return next_states, next_cells
+
+    def __repr__(self) -> str:
+        return f"LSTM({self.dim}{'' if self.peepholes else ', peepholes=False'})"
