@@ -98,6 +98,9 @@ class Function:
         for i, (slot, var, arg) in enumerate(zip(self._input_slots, self.inputs, args)):
             storage[slot] = validate_argument(var, arg, i)
         for slot, var in self._shared:
+            if not getattr(var, "initialized", True):
+                raise InputError(f"parameter {_label(var)} was allocated but never initialized; "
+                                 "call initialize() on its brick (or set_value) first")
             storage[slot] = var.container[0]
         protected = {id(storage[s]) for s in self._input_slots}
         protected.update(id(v.container[0]) for _, v in self._shared)
@@ -174,6 +177,11 @@ def _owned(values: list, protected: set[int]) -> list:
         protected.add(id(value))
         out.append(value)
     return out
+
+
+def _label(var: SharedVariable) -> str:
+    brick = getattr(var.tag, "brick", None)
+    return f"{brick.get_hierarchical_name()}.{var.name}" if brick is not None else repr(var.name)
 
 
 def validate_argument(var: Variable, arg: Any, position: int) -> np.ndarray:

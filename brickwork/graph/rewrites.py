@@ -8,6 +8,7 @@ steps ``(op, inputs, outputs)`` over canonical variables.
   once, at compile time;
 * common subexpression elimination: two applications of equal pure ops to the
   same inputs are computed once;
+* identities (the copies bricks make to tag variables) are dropped;
 * dead code elimination: only what the outputs need is kept;
 * scan merging: a scan and its augmented copy made for the backward pass
   (the same step, inputs and outputs, plus saved activations) run once, as
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor.shape import Identity
 from ..tensor.variable import Constant, Node, Variable
 
 Step = tuple[Any, list[Variable], list[Variable]]
@@ -34,6 +36,9 @@ def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], li
     for node in nodes:
         inputs = [canon.get(id(v), v) for v in node.inputs]
         op = node.op
+        if isinstance(op, Identity):
+            canon[id(node.outputs[0])] = inputs[0]
+            continue
         folded = _fold(node, inputs) if op.pure else None
         if folded is not None:
             canon.update((id(o), c) for o, c in zip(node.outputs, folded))

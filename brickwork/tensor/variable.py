@@ -274,6 +274,7 @@ class SharedVariable(Variable):
         super().__init__(TensorType(value.dtype, static), name=name)
         self._check_shape(value)
         self.container = [value]
+        self.initialized = True  # bricks clear it for parameters awaiting initialize()
 
     def _check_shape(self, value: np.ndarray) -> None:
         ok = value.ndim == self.ndim and all(
@@ -297,6 +298,7 @@ class SharedVariable(Variable):
             borrow = True
         self._check_shape(value)
         self.container[0] = value if borrow else value.copy()
+        self.initialized = True
 
     def __repr__(self) -> str:
         return f"<shared {self.name or 'unnamed'}: {self.type!r}>"
