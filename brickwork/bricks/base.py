@@ -104,7 +104,8 @@ class Brick:
         if not self.allocation_config_pushed:
             self.push_allocation_config()
         for child in self.children:
-            child.allocate()
+            if not child.allocated:  # a child allocated on its own keeps its parameters
+                child.allocate()
         _require(self, getattr(self, "_lazy_allocation", ()), "allocate")
         self.parameters = []
         self._allocate()
@@ -246,7 +247,9 @@ class Application:
         self.name = function.__name__
         self.__doc__ = function.__doc__
         parameters = list(inspect.signature(function).parameters)
-        self.takes_call = "application_call" in parameters
+        # Blocks puts application_call right after self; anywhere else it is a keyword
+        self.call_position = (parameters.index("application_call")
+                              if "application_call" in parameters else None)
         self.inputs = inputs if inputs is not None else [
             p for p in parameters[1:] if p != "application_call"
             and inspect.signature(function).parameters[p].kind not in (
@@ -282,9 +285,13 @@ class Application:
         if not brick.allocated:
             brick.allocate()
         call = ApplicationCall(brick, self)
-        args = [_tagged(a, brick, self, INPUT) for a in args]
+        names = self.attribute(brick, "inputs")
+        args = [_tagged(a, brick, self, INPUT, names[i] if i < len(names) else None)
+                for i, a in enumerate(args)]
         kwargs = {k: _tagged(v, brick, self, INPUT, k) for k, v in kwargs.items()}
-        if self.takes_call:
+        if self.call_position == 1:
+            args.insert(0, call)
+        elif self.call_position is not None:
             kwargs["application_call"] = call
         result = self.function(brick, *args, **kwargs)
         names = self.attribute(brick, "outputs")

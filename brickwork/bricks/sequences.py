@@ -51,6 +51,7 @@ class MLP(Sequence, Feedforward):
             if activation is not None:
                 methods.append(activation.apply)
         super().__init__(methods, **kwargs)
+        self.children = self.linear_transformations + [a for a in self.activations if a is not None]
         self.dims = list(dims) if dims is not None else None
 
     @property

@@ -141,7 +141,7 @@ class Softmax(Brick):
         return tensor.log_softmax(input_)
 
     @application(inputs=["y", "x"], outputs=["output"])
-    def categorical_cross_entropy(self, application_call: Any, y: Any, x: Any) -> Variable:
+    def categorical_cross_entropy(self, y: Any, x: Any) -> Variable:
         """Per-example ``-log p(y)`` from the scores ``x`` ``(batch, classes)``.
 
         ``y`` holds integer labels ``(batch,)`` or one-hot rows ``(batch, classes)``.

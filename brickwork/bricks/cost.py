@@ -1,0 +1,79 @@
+"""Cost bricks: ``apply(y, y_hat)``, targets first, averaged over the batch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import tensor
+from ..roles import COST, add_role
+from ..tensor.variable import Variable
+from .base import Brick, application
+from .simple import cross_entropy_from_logits
+
+
+class Cost(Brick):
+    """Base class; ``apply(y, y_hat)`` returns a scalar tagged ``COST``."""
+
+    def _cost(self, y: Variable, y_hat: Variable) -> Variable:
+        raise NotImplementedError
+
+    @application(inputs=["y", "y_hat"], outputs=["cost"])
+    def apply(self, y: Any, y_hat: Any) -> Variable:
+        cost = self._cost(tensor.as_variable(y), tensor.as_variable(y_hat))
+        add_role(cost, COST)
+        return cost
+
+
+class SquaredError(Cost):
+    """Squared error summed over features (last axis), averaged over the rest, as in Blocks."""
+
+    def _cost(self, y, y_hat):
+        return ((y - y_hat) ** 2).sum(axis=-1).mean()
+
+
+class BinaryCrossEntropy(Cost):
+    """``-y log p - (1 - y) log(1 - p)``, summed over features, averaged over the rest.
+
+    ``from_logits=True`` takes scores instead of probabilities and is stable
+    for any score: ``softplus(s) - y * s``.
+    """
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.from_logits = from_logits
+
+    def _cost(self, y, y_hat):
+        if self.from_logits:
+            per_feature = tensor.softplus(y_hat) - y * y_hat
+        else:
+            p = tensor.clip(y_hat, 1e-7, 1 - 1e-7)
+            per_feature = -(y * tensor.log(p) + (1 - y) * tensor.log(1 - p))
+        return per_feature.sum(axis=-1).mean()
+
+
+class CategoricalCrossEntropy(Cost):
+    """``-log p(y)``, averaged; ``y`` integer labels (or one-hot), ``y_hat`` probabilities.
+
+    ``from_logits=True`` takes scores and uses a stable log-softmax.
+    """
+
+    def __init__(self, from_logits: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.from_logits = from_logits
+
+    def _cost(self, y, y_hat):
+        if self.from_logits:
+            return cross_entropy_from_logits(y, y_hat).mean()
+        log_p = tensor.log(tensor.clip(y_hat, 1e-12, 1.0))
+        if y.type.dtype.kind in "iu":
+            flat = log_p.reshape((-1, log_p.shape[-1]))
+            return -flat[tensor.arange(flat.shape[0]), y.reshape((-1,))].mean()
+        return -(y * log_p).sum(axis=-1).mean()
+
+
+class MisclassificationRate(Cost):
+    """The fraction of examples whose arg-max class is not the label ``y``."""
+
+    def _cost(self, y, y_hat):
+        wrong = tensor.neq(y_hat.argmax(axis=-1), y)
+        return tensor.cast(wrong, y_hat.dtype).mean()
