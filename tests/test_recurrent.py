@@ -289,3 +289,21 @@ def test_thousand_step_lstm_differentiates():
     x = tensor.tensor3("x")
     g = function([x], grad(lstm.apply(x)[0][-1].sum(), lstm.W_state))(rng.standard_normal((1000, 1, 8)))
     assert np.all(np.isfinite(g))
+
+
+def test_carried_states_continue_a_sequence_across_calls():
+    from brickwork.bricks.recurrent import CarriedStates
+    lstm = initialized(LSTM(dim=2))
+    x = tensor.tensor3("x")
+    xv = rng.standard_normal((6, 2, 8))
+    whole = function([x], lstm.apply(x)[0])(xv)
+    carried = CarriedStates(lstm, batch_size=2)
+    outputs = lstm.apply(x, **carried.initial_states())
+    chunk = function([x], outputs[0], updates=carried.updates(outputs))
+    np.testing.assert_allclose(np.concatenate([chunk(xv[:3]), chunk(xv[3:])]), whole, rtol=RTOL)
+    carried.reset()
+    np.testing.assert_allclose(chunk(xv[:3]), whole[:3], rtol=RTOL)
+    # truncated BPTT: the chunk's gradient reaches its own carried start, not earlier chunks
+    cost = outputs[0].sum()
+    gx = function([x], grad(cost, x))(xv[:3])
+    assert gx.shape == (3, 2, 8)

@@ -6,6 +6,7 @@ from .gru import GatedRecurrent
 from .lstm import LSTM
 from .simple import SimpleRecurrent
 from .stack import RecurrentStack
+from .stateful import CarriedStates
 
-__all__ = ["BaseRecurrent", "Bidirectional", "GatedRecurrent", "LSTM", "RecurrentStack",
+__all__ = ["BaseRecurrent", "Bidirectional", "CarriedStates", "GatedRecurrent", "LSTM", "RecurrentStack",
            "SimpleRecurrent", "recurrent"]

@@ -87,6 +87,11 @@ class RecurrentStack(BaseRecurrent, Initializable):
         return [suffixed(n, level) for level, t in enumerate(self.transitions)
                 for n in t.apply.outputs]
 
+    @apply.property("states")
+    def apply_states(self) -> list[str]:
+        return [suffixed(n, level) for level, t in enumerate(self.transitions)
+                for n in t.apply.states]
+
     @application
     def initial_states(self, batch_size: Any, *args: Any, **kwargs: Any) -> Any:
         """The initial states of every level, in the order of ``apply``'s outputs."""
