@@ -6,39 +6,9 @@ them with :func:`brickwork.grad` and run them with :func:`brickwork.function`.
 """
 
 from .elemwise import (
-                       abs,
-                       add,
-                       cast,
-                       clip,
-                       eq,
-                       exp,
-                       floor,
-                       ge,
-                       gt,
-                       le,
-                       log,
-                       log1p,
-                       logical_and,
-                       logical_not,
-                       logical_or,
-                       lt,
-                       maximum,
-                       minimum,
-                       mul,
-                       neg,
-                       neq,
-                       pow,
-                       relu,
-                       sigmoid,
-                       sign,
-                       softplus,
-                       sqrt,
-                       square,
-                       sub,
-                       switch,
-                       tanh,
-                       true_div,
-                       where,
+    abs, add, cast, clip, eq, exp, floor, ge, gt, isfinite, isnan, le, log, log1p, logical_and,
+    logical_not, logical_or, lt, maximum, minimum, mul, neg, neq, pow, relu, sigmoid, sign,
+    softplus, sqrt, square, sub, switch, tanh, true_div, where,
 )
 from .linalg import dot, matmul, outer
 from .nnet import log_softmax, logsumexp, softmax
@@ -47,54 +17,16 @@ from .random import RandomStreams
 from .reduction import argmax, max, mean, min, norm, sum
 from .scan import Scan, scan
 from .shape import (
-                       alloc,
-                       arange,
-                       as_shape,
-                       broadcast_to,
-                       concatenate,
-                       dimshuffle,
-                       expand_dims,
-                       identity,
-                       ones,
-                       ones_like,
-                       reshape,
-                       shape,
-                       stack,
-                       transpose,
-                       zeros,
-                       zeros_like,
+    alloc, arange, as_shape, broadcast_to, concatenate, dimshuffle, expand_dims, identity, ones,
+    ones_like, reshape, shape, stack, transpose, zeros, zeros_like,
 )
 from .variable import (
-                       Constant,
-                       Node,
-                       SharedVariable,
-                       TensorType,
-                       Variable,
-                       as_variable,
-                       imatrix,
-                       ivector,
-                       lmatrix,
-                       lscalar,
-                       lvector,
-                       matrix,
-                       scalar,
-                       shared,
-                       tensor3,
-                       tensor4,
-                       vector,
+    Constant, Node, SharedVariable, TensorType, Variable, as_variable, imatrix, ivector, lmatrix,
+    lscalar, lvector, matrix, scalar, shared, tensor3, tensor4, vector,
 )
 
 constant = Constant
 
-__all__ = [
-    "Constant", "Node", "Op", "RandomStreams", "Scan", "scan", "SharedVariable", "TensorType", "Variable",
-    "abs", "add", "alloc", "arange", "argmax", "as_shape", "as_variable", "broadcast_to",
-    "cast", "clip", "concatenate", "constant", "dimshuffle", "dot", "eq", "exp",
-    "expand_dims", "floor", "ge", "gt", "identity", "imatrix", "ivector", "le", "lmatrix",
-    "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp",
-    "lscalar", "lt", "lvector", "matmul", "matrix", "max", "maximum", "mean", "min",
-    "minimum", "mul", "neg", "neq", "norm", "ones", "ones_like", "outer", "pow", "relu",
-    "reshape", "scalar", "shape", "shared", "sigmoid", "sign", "softmax", "softplus",
-    "sqrt", "square", "stack", "sub", "sum", "switch", "tanh", "tensor3", "tensor4",
-    "transpose", "true_div", "vector", "where", "zeros", "zeros_like",
-]
+__all__ = [name for name in dir() if not name.startswith("_") and name not in (
+    "elemwise", "linalg", "nnet", "op", "random", "reduction", "scan_grad", "shape", "variable", "walk")]
+__all__ += ["scan", "shape"]

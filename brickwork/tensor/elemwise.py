@@ -199,6 +199,8 @@ Neq = _comparison("Neq", np.not_equal)
 LogicalAnd = _comparison("LogicalAnd", np.logical_and)
 LogicalOr = _comparison("LogicalOr", np.logical_or)
 LogicalNot = _comparison("LogicalNot", np.logical_not)
+IsFinite = _comparison("IsFinite", np.isfinite)
+IsNan = _comparison("IsNan", np.isnan)
 
 
 # -- float functions ------------------------------------------------------------
@@ -357,6 +359,7 @@ add, sub, mul, true_div, pow = Add(), Sub(), Mul(), TrueDiv(), Pow()
 neg, maximum, minimum, where = Neg(), Maximum(), Minimum(), Where()
 lt, le, gt, ge, eq, neq = Lt(), Le(), Gt(), Ge(), Eq(), Neq()
 logical_and, logical_or, logical_not = LogicalAnd(), LogicalOr(), LogicalNot()
+isfinite, isnan = IsFinite(), IsNan()
 exp, log, log1p, sqrt, tanh = Exp(), Log(), Log1p(), Sqrt(), Tanh()
 sigmoid, softplus, abs, sign = Sigmoid(), Softplus(), Abs(), Sign()
 sigmoid_grad, tanh_grad = SigmoidGrad(), TanhGrad()
