@@ -28,3 +28,7 @@ class GradientError(BrickworkError):
 
 class BrickError(BrickworkError):
     """A brick was configured, allocated or applied wrongly."""
+
+
+class TrainingError(BrickworkError):
+    """Training was set up or fed wrongly (a batch, a checkpoint, an extension)."""

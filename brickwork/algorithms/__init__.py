@@ -1,0 +1,10 @@
+"""Training algorithms: gradient descent and its step rules."""
+
+from .gradient_descent import GradientDescent
+from .step_rules import (AdaDelta, AdaGrad, Adam, BasicMomentum, CompositeRule, Momentum,
+                         RemoveNotFinite, Restrict, RMSProp, Scale, StepClipping, StepRule,
+                         VariableClipping)
+
+__all__ = ["AdaDelta", "AdaGrad", "Adam", "BasicMomentum", "CompositeRule", "GradientDescent",
+           "Momentum", "RMSProp", "RemoveNotFinite", "Restrict", "Scale", "StepClipping",
+           "StepRule", "VariableClipping"]

@@ -1,0 +1,133 @@
+"""Data streams: re-iterable sources of batches, and variable-length sequences.
+
+A data stream is anything iterable again and again, each pass (an epoch)
+yielding batches: dicts from input name to array. :class:`ArrayStream` cuts
+arrays into shuffled batches; :class:`CallableStream` calls a function for
+each batch (the theanets style). Both can save and restore their position,
+so a run resumed from a checkpoint sees exactly the batches it would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import TrainingError
+
+
+class ArrayStream:
+    """Batches of ``batch_size`` examples from named arrays, reshuffled every epoch.
+
+    Parameters
+    ----------
+    arrays : dict from name to array
+        All with the same number of examples along their batch axis.
+    batch_size : int
+    shuffle : bool
+    seed : int
+        Seeds the shuffling; the same seed gives the same batches.
+    batch_axis : int or dict
+        The example axis: 0 for ``(batch, ...)``, 1 for time-major
+        ``(time, batch, ...)`` sequences; a dict gives one per name.
+    """
+
+    def __init__(self, arrays: Mapping[str, Any], batch_size: int, shuffle: bool = True,
+                 seed: int = 0, batch_axis: int | Mapping[str, int] = 0):
+        self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        self.axes = {k: batch_axis.get(k, 0) if isinstance(batch_axis, Mapping) else batch_axis
+                     for k in self.arrays}
+        sizes = {k: v.shape[self.axes[k]] for k, v in self.arrays.items()}
+        if len(set(sizes.values())) != 1:
+            raise TrainingError(f"ArrayStream: arrays of different sizes along the batch axis: {sizes}")
+        self.n_examples = next(iter(sizes.values()))
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.rng = np.random.default_rng(seed)
+        self._epoch_state = self.rng.bit_generator.state
+        self._position = 0
+
+    def __len__(self) -> int:
+        return -(-self.n_examples // self.batch_size)
+
+    def __iter__(self) -> Iterator[dict[str, np.ndarray]]:
+        if self._position == 0:
+            self._epoch_state = self.rng.bit_generator.state
+        else:
+            self.rng.bit_generator.state = self._epoch_state
+        order = self.rng.permutation(self.n_examples) if self.shuffle else np.arange(self.n_examples)
+        while self._position < len(self):
+            chosen = order[self._position * self.batch_size:(self._position + 1) * self.batch_size]
+            self._position += 1
+            yield {k: np.take(v, chosen, axis=self.axes[k]) for k, v in self.arrays.items()}
+        self._position = 0
+
+    def get_state(self) -> dict:
+        """The shuffling state at the start of this epoch and the batches already served."""
+        return {"epoch_rng": self._epoch_state, "position": self._position}
+
+    def set_state(self, state: dict) -> None:
+        self._epoch_state = state["epoch_rng"]
+        self.rng.bit_generator.state = state["epoch_rng"]
+        self._position = state["position"]
+
+
+class CallableStream:
+    """Batches from calling ``function()``; an epoch is ``batches_per_epoch`` calls.
+
+    ``function`` returns a dict by input name, or a list of arrays matched to
+    ``names`` (or, without names, to the algorithm's inputs in order), as in
+    theanets, where ``generate()`` returns ``[inputs, targets]``.
+    """
+
+    def __init__(self, function: Callable[[], Any], batches_per_epoch: int = 100,
+                 names: Sequence[str] | None = None):
+        self.function, self.batches_per_epoch = function, batches_per_epoch
+        self.names = list(names) if names is not None else None
+
+    def __len__(self) -> int:
+        return self.batches_per_epoch
+
+    def __iter__(self) -> Iterator[Any]:
+        for _ in range(self.batches_per_epoch):
+            batch = self.function()
+            yield dict(zip(self.names, batch)) if self.names and not isinstance(batch, Mapping) else batch
+
+
+def as_stream(data: Any, **kwargs: Any) -> Any:
+    """``data`` as a stream: callables are wrapped, re-iterables returned as they are."""
+    if callable(data) and not hasattr(data, "__iter__"):
+        return CallableStream(data, **kwargs)
+    return data
+
+
+def pad_sequences(sequences: Sequence[Any], dtype: Any = None, value: float = 0.0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Pad variable-length sequences into a time-major batch.
+
+    Parameters
+    ----------
+    sequences : list of arrays ``(length_i, ...)``
+
+    Returns
+    -------
+    padded : ``(max_length, batch, ...)``
+    mask : ``(max_length, batch)``, 1 where a sequence has data, 0 after its end
+    """
+    sequences = [np.asarray(s) for s in sequences]
+    longest = max((len(s) for s in sequences), default=0)
+    dtype = dtype or (sequences[0].dtype if sequences else "float32")
+    padded = np.full((longest, len(sequences)) + sequences[0].shape[1:], value, dtype=dtype)
+    mask = np.zeros((longest, len(sequences)), dtype="float32")
+    for i, s in enumerate(sequences):
+        padded[:len(s), i] = s
+        mask[:len(s), i] = 1
+    return padded, mask
+
+
+def bucket_by_length(lengths: Sequence[int], batch_size: int, seed: int = 0) -> list[np.ndarray]:
+    """Indices grouped into batches of similar length (less padding), batches shuffled."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    np.random.default_rng(seed).shuffle(batches)
+    return batches

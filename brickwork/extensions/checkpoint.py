@@ -1,0 +1,90 @@
+"""Checkpoints: save the whole training state, and resume it exactly.
+
+A checkpoint is one ``.npz`` file, written atomically: the parameters (by
+hierarchical name when the main loop has a model, else ``parameter_<i>``),
+the step rule's state (``state_<i>``) and, under ``__meta__``, JSON text with
+the log, the status counters and the data stream's position and random
+state. No graph is pickled: loading needs the same model built by the same
+code, and checks every name and shape before changing anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrainingError
+from ..serialization import load_parameters, save_arrays, set_parameter_values
+from .base import Extension
+
+
+def _parameters(main_loop: Any) -> dict[str, Any]:
+    model = main_loop.model
+    if model is not None and hasattr(model, "get_parameter_dict"):
+        return dict(model.get_parameter_dict())
+    return {f"parameter_{i}": p for i, p in enumerate(main_loop.algorithm.parameters)}
+
+
+def _states(main_loop: Any) -> dict[str, Any]:
+    return {f"state_{i}": v for i, v in enumerate(main_loop.algorithm.state_variables())}
+
+
+def save_checkpoint(main_loop: Any, path: str) -> None:
+    """Write parameters, step-rule state, log, counters and stream state to ``path``."""
+    arrays = {name: p.get_value() for name, p in {**_parameters(main_loop), **_states(main_loop)}.items()}
+    stream = main_loop.data_stream
+    meta = {"status": main_loop.status,
+            "log": {str(k): _plain(v) for k, v in main_loop.log.items()},
+            "stream": stream.get_state() if hasattr(stream, "get_state") else None}
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    save_arrays(path, arrays)
+
+
+def load_checkpoint(main_loop: Any, path: str) -> None:
+    """Restore what :func:`save_checkpoint` wrote; nothing changes if anything mismatches."""
+    values = load_parameters(path)
+    if "__meta__" not in values:
+        raise TrainingError(f"{path} is not a checkpoint (no __meta__ entry)")
+    meta = json.loads(values.pop("__meta__").tobytes().decode())
+    set_parameter_values({**_parameters(main_loop), **_states(main_loop)}, values)
+    main_loop.status.update(meta["status"])
+    main_loop.status["training_finish_requested"] = False
+    main_loop.status["batch_interrupt_received"] = False
+    main_loop.log.clear()
+    main_loop.log.update({int(k): v for k, v in meta["log"].items()})
+    if meta["stream"] is not None and hasattr(main_loop.data_stream, "set_state"):
+        main_loop.data_stream.set_state(meta["stream"])
+
+
+def _plain(row: dict) -> dict:
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()}
+
+
+class Checkpoint(Extension):
+    """Save a checkpoint every ``every_n_epochs`` epochs, on Ctrl-C and at the end."""
+
+    def __init__(self, path: str, every_n_epochs: int = 1, every_n_batches: int | None = None):
+        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches,
+                         on_interrupt=True, after_training=True)
+        self.path = path
+
+    def do(self, callback):
+        save_checkpoint(self.main_loop, self.path)
+        self.log.current_row["saved_to"] = self.path
+
+
+class Load(Extension):
+    """Resume from a checkpoint before training, if the file exists."""
+
+    def __init__(self, path: str, must_exist: bool = False):
+        super().__init__(before_training=True)
+        self.path, self.must_exist = path, must_exist
+
+    def do(self, callback):
+        if os.path.exists(self.path):
+            load_checkpoint(self.main_loop, self.path)
+        elif self.must_exist:
+            raise TrainingError(f"no checkpoint at {self.path}")

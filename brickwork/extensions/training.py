@@ -1,0 +1,150 @@
+"""Extensions that stop, print, time and monitor training."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..data import as_stream
+from ..graph import ComputationGraph, function
+from ..tensor.variable import Variable
+from .base import Extension
+
+
+class FinishAfter(Extension):
+    """Stop after ``after_n_epochs`` epochs or ``after_n_batches`` batches."""
+
+    def __init__(self, after_n_epochs: int | None = None, after_n_batches: int | None = None):
+        super().__init__(after_batch=after_n_batches is not None, after_epoch=after_n_epochs is not None)
+        self.after_n_epochs, self.after_n_batches = after_n_epochs, after_n_batches
+
+    def do(self, callback):
+        status = self.main_loop.status
+        if (self.after_n_batches is not None and status["iterations_done"] >= self.after_n_batches) or \
+                (self.after_n_epochs is not None and status["epochs_done"] >= self.after_n_epochs):
+            status["training_finish_requested"] = True
+
+
+class Printing(Extension):
+    """Print the status and the latest logged values after every epoch."""
+
+    def __init__(self, every_n_epochs: int = 1, every_n_batches: int | None = None, stream: Any = None):
+        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches,
+                         after_training=True)
+        self.stream = stream
+
+    def do(self, callback):
+        status = self.main_loop.status
+        row = {k: v for k, v in self.log.current_row.items() if np.ndim(v) == 0}
+        values = "  ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
+        print(f"epoch {status['epochs_done']}  batch {status['iterations_done']}  {values}",
+              file=self.stream or sys.stdout, flush=True)
+
+
+class ProgressBar(Extension):
+    """A tqdm bar per epoch on a terminal; one line per epoch otherwise."""
+
+    def __init__(self) -> None:
+        super().__init__(before_epoch=True, after_batch=True, after_epoch=True, after_training=True)
+        self.bar, self.started = None, 0.0
+
+    def do(self, callback):
+        if callback == "before_epoch":
+            self.started = time.perf_counter()
+            if sys.stdout.isatty():
+                try:
+                    from tqdm import tqdm
+                except ImportError:
+                    return
+                stream = self.main_loop.data_stream
+                total = len(stream) if hasattr(stream, "__len__") else None
+                self.bar = tqdm(total=total, desc=f"epoch {self.main_loop.status['epochs_done'] + 1}")
+        elif callback == "after_batch" and self.bar is not None:
+            self.bar.update(1)
+        elif callback in ("after_epoch", "after_training"):
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
+            elif callback == "after_epoch":
+                status = self.main_loop.status
+                print(f"epoch {status['epochs_done']} done: {status['iterations_done']} batches, "
+                      f"{time.perf_counter() - self.started:.2f} s", flush=True)
+
+
+class Timing(Extension):
+    """Log ``time_epoch`` (seconds of the last epoch) and ``time_total``."""
+
+    def __init__(self) -> None:
+        super().__init__(before_training=True, before_epoch=True, after_epoch=True)
+        self.start = self.epoch_start = 0.0
+
+    def do(self, callback):
+        now = time.perf_counter()
+        if callback == "before_training":
+            self.start = now
+        elif callback == "before_epoch":
+            self.epoch_start = now
+        else:
+            self.log.current_row.update(time_epoch=now - self.epoch_start, time_total=now - self.start)
+
+
+class TrainingDataMonitoring(Extension):
+    """Log the mean over each epoch (or each batch's value) of ``variables``,
+    computed with the training updates, as ``<prefix>_<name>``."""
+
+    def __init__(self, variables: Sequence[Variable], prefix: str = "train", after_batch: bool = False,
+                 after_epoch: bool = True):
+        super().__init__(before_training=True, before_epoch=True, after_batch=True, after_epoch=after_epoch)
+        self.variables, self.prefix, self.each_batch = list(variables), prefix, after_batch
+        self.sums: dict[str, float] = {}
+        self.count = 0
+
+    def do(self, callback):
+        names = [v.name for v in self.variables]
+        if callback == "before_training":
+            self.main_loop.algorithm.add_monitored(self.variables)
+        elif callback == "before_epoch":
+            self.sums, self.count = dict.fromkeys(names, 0.0), 0
+        elif callback == "after_batch":
+            values = self.main_loop.algorithm.last_values
+            self.count += 1
+            for name in names:
+                self.sums[name] += values[name]
+                if self.each_batch:
+                    self.log.current_row[f"{self.prefix}_{name}"] = values[name]
+        elif self.count:
+            for name in names:
+                self.log.current_row[f"{self.prefix}_{name}"] = self.sums[name] / self.count
+
+
+class DataStreamMonitoring(Extension):
+    """Log the mean of ``variables`` over ``data_stream`` as ``<prefix>_<name>``
+    (before training and after every epoch)."""
+
+    def __init__(self, variables: Sequence[Variable], data_stream: Any, prefix: str = "valid",
+                 every_n_epochs: int = 1, before_training: bool = True):
+        super().__init__(every_n_epochs=every_n_epochs, before_training=before_training,
+                         after_training=True)
+        self.variables, self.prefix = list(variables), prefix
+        self.data_stream = as_stream(data_stream)
+        self.inputs = ComputationGraph(self.variables).inputs
+        self._function: Callable | None = None
+
+    def evaluate(self) -> dict[str, float]:
+        """The mean of each variable over one pass of the stream."""
+        if self._function is None:
+            self._function = function(self.inputs, self.variables)
+        totals, count = np.zeros(len(self.variables)), 0
+        for batch in self.data_stream:
+            args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
+            totals += [float(v) for v in self._function(*args)]
+            count += 1
+        return {v.name: t / max(count, 1) for v, t in zip(self.variables, totals)}
+
+    def do(self, callback):
+        for name, value in self.evaluate().items():
+            self.log.current_row[f"{self.prefix}_{name}"] = value
