@@ -64,7 +64,8 @@ class ArrayStream:
 
     def get_state(self) -> dict:
         """The shuffling state at the start of this epoch and the batches already served."""
-        return {"epoch_rng": self._epoch_state, "position": self._position}
+        current = self._epoch_state if self._position else self.rng.bit_generator.state
+        return {"epoch_rng": current, "position": self._position}
 
     def set_state(self, state: dict) -> None:
         self._epoch_state = state["epoch_rng"]

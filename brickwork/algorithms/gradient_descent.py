@@ -55,6 +55,8 @@ class GradientDescent:
         computed = dict(zip(missing, grad(cost, missing))) if missing else {}
         self.gradients = OrderedDict((p, given.get(p, computed.get(p))) for p in self.parameters)
         self.total_gradient_norm = global_norm(self.gradients)
+        # the rule's state variables exist from here on, so checkpoints can be loaded before compiling
+        self.steps, self.rule_updates = self.step_rule.compute_steps(self.gradients)
         self.on_unused_sources = on_unused_sources
         self.monitored: OrderedDict[str, Variable] = OrderedDict()
         self.extra_updates: list = []
@@ -73,10 +75,9 @@ class GradientDescent:
 
     def initialize(self) -> None:
         """Compile the update function."""
-        steps, rule_updates = self.step_rule.compute_steps(self.gradients)
-        updates = [(p, p - steps[p]) for p in self.parameters] + rule_updates + self.extra_updates
+        updates = [(p, p - self.steps[p]) for p in self.parameters] + self.rule_updates + self.extra_updates
         if _uses(self.step_rule, RemoveNotFinite):
-            finite = tensor.isfinite(global_norm(steps))
+            finite = tensor.isfinite(global_norm(self.steps))
             updates = [(var, tensor.where(finite, new, var)) for var, new in updates]
         outputs = [self.cost, self.total_gradient_norm] + list(self.monitored.values())
         self._function = function(self.inputs, outputs, updates=updates)

@@ -5,5 +5,6 @@ docstring; the registry below maps names to modules.
 """
 
 EXAMPLES = {
+    "memory": "brickwork.examples.memory",
     "regression": "brickwork.examples.regression",
 }

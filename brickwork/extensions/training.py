@@ -143,7 +143,7 @@ class DataStreamMonitoring(Extension):
             args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
             totals += [float(v) for v in self._function(*args)]
             count += 1
-        return {v.name: t / max(count, 1) for v, t in zip(self.variables, totals)}
+        return {v.name: float(t) / max(count, 1) for v, t in zip(self.variables, totals)}
 
     def do(self, callback):
         for name, value in self.evaluate().items():
