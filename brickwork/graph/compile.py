@@ -18,6 +18,7 @@ from ..errors import ExecutionError, GraphError, InputError
 from ..tensor.elemwise import cast
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
+from .gcpause import gc_paused
 from .inplace import inplace_kernels
 from .rewrites import optimize
 
@@ -34,6 +35,7 @@ class Function:
         Kernels run per call after rewriting (a measure of the work).
     """
 
+    @gc_paused
     def __init__(self, inputs: Sequence[Variable], outputs: Any,
                  updates: Any = None, givens: Mapping | None = None):
         self.inputs = list(inputs)

@@ -18,8 +18,10 @@ from ..tensor.elemwise import add, cast
 from ..tensor.shape import IndexGrad, IndexInc, sum_to, zeros_like
 from ..tensor.variable import Constant, Variable, as_variable
 from ..tensor.walk import toposort
+from .gcpause import gc_paused
 
 
+@gc_paused
 def grad(cost: Variable | None, wrt: Variable | Iterable[Variable],
          consider_constant: Iterable[Variable] | None = None,
          known_grads: Mapping[Variable, Variable] | None = None,

@@ -35,10 +35,10 @@ def inplace_kernels(lowered: list, releases: list[list[int]], keep: set[int],
         if handed_over:
             fresh.update(outs)
         shared.update(ins[1:] if handed_over else ins)
-    fresh -= shared
+    candidates = fresh - shared - keep
     kernels = []
     for (op, ins, outs), dying in zip(lowered, releases):
-        position = _reusable_input(op, ins, outs, dying, fresh - keep, dtypes)
+        position = _reusable_input(op, ins, outs, dying, candidates, dtypes)
         kernels.append(op.perform if position is None else _inplace(op, position))
     return kernels
 

@@ -256,7 +256,7 @@ class TanhGrad(Elemwise):
 
     @staticmethod
     def _factor(out):
-        factor = np.multiply(out, out)
+        factor = np.multiply(out, out, out=np.empty_like(out))
         return np.subtract(1, factor, out=factor)
 
     def vjp(self, node, grads):
@@ -294,7 +294,7 @@ class SigmoidGrad(Elemwise):
 
     @staticmethod
     def _factor(out):
-        factor = np.subtract(1, out)
+        factor = np.subtract(1, out, out=np.empty_like(out))
         return np.multiply(factor, out, out=factor)
 
     def vjp(self, node, grads):

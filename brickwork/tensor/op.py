@@ -113,7 +113,8 @@ def broadcast_static(op: Op, shapes: Sequence[tuple]) -> tuple[int | None, ...]:
 
 
 def _show(shape: tuple) -> str:
-    return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ")"
+    inner = ", ".join("?" if s is None else str(s) for s in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def upcast(*variables: Variable) -> np.dtype:
