@@ -49,6 +49,8 @@ class Function:
         self.outputs = targets[:len(outputs)]
         nodes = toposort(targets, stop_at=self.inputs)
         steps, targets = optimize(nodes, targets)
+        for op, _, _ in steps:
+            getattr(op, "prepare", _nothing)()  # inner graphs (a Scan's step) compile now too
         self._lower(steps, targets, len(outputs))
 
     def _check_inputs(self) -> None:
@@ -130,6 +132,10 @@ class Function:
             storage[slot] = var.container[0]
         run_schedule(self._schedule, storage)
         return [storage[s] for s in self._output_slots]
+
+
+def _nothing() -> None:
+    pass
 
 
 def run_schedule(schedule: list, storage: list) -> None:

@@ -97,6 +97,10 @@ class Scan(Op):
                  for out, keep_last in zip(self.step_outputs, self.last)]
         return Node(self, inputs, types)
 
+    def prepare(self) -> None:
+        """Compile the step (done once, when a function using this scan is compiled)."""
+        self._function()
+
     def _function(self):
         if self._compiled is None:
             from ..graph.compile import Function

@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of a recurrent training step (see README.md)."""

@@ -1,0 +1,218 @@
+"""Time one training step of each workload in every framework installed, side by side.
+
+    python -m benchmarks.run [--workloads W1,W3] [--repeats N] [--output benchmarks/RESULTS.md]
+
+Every framework first computes the loss and gradients on the same data and
+parameters; an implementation that disagrees with the hand-written NumPy
+reference is reported and not timed. Times are medians over the repeats,
+in milliseconds, with ratios to the hand-written loop.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "2")
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from . import impl_autograd, impl_brickwork, impl_jax, impl_pytensor, impl_torch  # noqa: E402
+from .numpy_rnn import NumpyRNN  # noqa: E402
+from .workloads import WORKLOADS, Workload, data, parameters  # noqa: E402
+
+REFERENCE = "numpy (hand-written)"
+IMPLEMENTATIONS = {
+    REFERENCE: lambda w, p: (NumpyRNN(w, p).step, 0.0),
+    "brickwork": impl_brickwork.build,
+    "torch (fused)": impl_torch.build,
+    "torch (cell loop)": lambda w, p: impl_torch.build(w, p, fused=False),
+    "jax (lax.scan, jit)": impl_jax.build,
+    "pytensor (scan)": impl_pytensor.build,
+    "autograd": impl_autograd.build,
+}
+SLOW = {"autograd": 3, "torch (cell loop)": 5, "pytensor (scan)": 5}
+
+
+def agree(result, reference) -> tuple[bool, float]:
+    """Loss and every gradient within float32 tolerance of the reference.
+
+    The error of each gradient is measured relative to its largest entry:
+    float32 sums over T * B terms differ in order between frameworks, which
+    moves results by ~1e-6 relative; 1e-3 is far above that and far below
+    any real mistake (a wrong gate or a missing term moves them by O(1)).
+    """
+    loss, grads = result
+    ref_loss, ref_grads = reference
+    worst = abs(loss - ref_loss) / max(abs(ref_loss), 1e-12)
+    for name, ref in ref_grads.items():
+        worst = max(worst, float(np.abs(np.asarray(grads[name]) - ref).max() / max(np.abs(ref).max(), 1e-12)))
+    return worst < 1e-3, worst
+
+
+def measure(name: str, w: Workload, params, x, y, reference, repeats: int) -> dict:
+    started = time.perf_counter()
+    try:
+        step, build_seconds = IMPLEMENTATIONS[name](w, params)
+        first = time.perf_counter()
+        result = step(x, y)
+        first = time.perf_counter() - first
+    except ImportError as error:
+        return {"status": f"not installed ({error.name})"}
+    ok, error = agree(result, reference)
+    if not ok:
+        return {"status": f"DISAGREES (relative error {error:.1e})"}
+    times = []
+    for _ in range(min(repeats, SLOW.get(name, repeats))):
+        t = time.perf_counter()
+        step(x, y)
+        times.append(1000 * (time.perf_counter() - t))
+    median = statistics.median(times)
+    compile_seconds = build_seconds + max(0.0, first - median / 1000)
+    return {"status": "ok", "median": median, "min": min(times), "max": max(times), "error": error,
+            "compile": compile_seconds, "total": time.perf_counter() - started}
+
+
+def peak_memory(name: str, w: Workload, params, x, y) -> float:
+    """Peak NumPy memory (MiB, via tracemalloc) of one step after warm-up."""
+    step, _ = IMPLEMENTATIONS[name](w, params)
+    step(x, y)
+    tracemalloc.start()
+    step(x, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2 ** 20
+
+
+def compile_times(names: list[str]) -> dict[str, tuple[float, float]]:
+    """C1: compile time of the W3 training function at T 10 and T 1,000."""
+    w = WORKLOADS["W3"]
+    params = parameters(w)
+    found = {}
+    for name in names:
+        seconds = []
+        for length in (10, 1000):
+            x, y = data(w, length=length)
+            try:
+                step, build_seconds = IMPLEMENTATIONS[name](w, params)
+            except ImportError:
+                break
+            t = time.perf_counter()
+            step(x, y)
+            first = time.perf_counter() - t
+            t = time.perf_counter()
+            step(x, y)
+            steady = time.perf_counter() - t
+            seconds.append(build_seconds + max(0.0, first - steady))
+        if len(seconds) == 2:
+            found[name] = tuple(seconds)
+    return found
+
+
+def versions() -> str:
+    found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
+    for module in ("brickwork", "torch", "jax", "pytensor", "autograd"):
+        try:
+            imported = __import__(module)
+            found.append(f"{module} {getattr(imported, '__version__', '(no version)')}")
+        except ImportError:
+            pass
+    return ", ".join(found)
+
+
+def cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", default="W1,W2,W3,W4,W5")
+    parser.add_argument("--repeats", type=int, default=0, help="default: 20 for W1/W2, 7 for W3/W5, 5 for W4")
+    parser.add_argument("--skip", default="", help="comma-separated implementations to leave out")
+    parser.add_argument("--output", default="benchmarks/RESULTS.md")
+    parser.add_argument("--chart", default="benchmarks/results.png")
+    args = parser.parse_args()
+    names = [n for n in IMPLEMENTATIONS if n not in args.skip.split(",")]
+    lines = [f"# Benchmark results ({datetime.date.today()})", "",
+             f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
+             "One training step (forward, backward, gradients of all parameters of a mean-squared loss on "
+             "every output), float32. Times in ms; ratio = median / hand-written NumPy median.", ""]
+    ratios = {}
+    for key in args.workloads.split(","):
+        w = WORKLOADS[key]
+        repeats = args.repeats or {"W1": 20, "W2": 20, "W4": 5}.get(key, 7)
+        params = parameters(w)
+        x, y = data(w)
+        reference = NumpyRNN(w, params).step(x, y)
+        lines += [f"## {key}: {w.describe()}", "",
+                  "| implementation | median | min | max | ratio | compile (s) | max rel. error | status |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+        rows = {name: measure(name, w, params, x, y, reference, repeats) for name in names}
+        base = rows[REFERENCE]["median"]
+        for name, r in rows.items():
+            if r["status"] != "ok":
+                lines.append(f"| {name} | | | | | | | {r['status']} |")
+                continue
+            ratios.setdefault(key, {})[name] = r["median"] / base
+            lines.append(f"| {name} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | "
+                         f"{r['median'] / base:.2f}x | {r['compile']:.3f} | {r['error']:.1e} | ok |")
+            print(f"{key} {name:22s} {r['median']:9.2f} ms  {r['median'] / base:5.2f}x", flush=True)
+        lines.append("")
+    if "W4" in args.workloads.split(","):
+        w = WORKLOADS["W4"]
+        params, (x, y) = parameters(w), data(w)
+        memory = {n: peak_memory(n, w, params, x, y) for n in (REFERENCE, "brickwork")}
+        lines += ["## M1: peak memory of a W4 step (NumPy allocations, tracemalloc)", "",
+                  "| implementation | peak MiB | ratio |", "| --- | ---: | ---: |"]
+        lines += [f"| {n} | {m:.1f} | {m / memory[REFERENCE]:.2f}x |" for n, m in memory.items()]
+        lines.append("")
+    compiled = compile_times([n for n in ("brickwork", "jax (lax.scan, jit)", "pytensor (scan)") if n in names])
+    lines += ["## C1: compile time of the W3 training function", "",
+              "| implementation | T = 10 (s) | T = 1,000 (s) |", "| --- | ---: | ---: |"]
+    lines += [f"| {n} | {a:.3f} | {b:.3f} |" for n, (a, b) in compiled.items()]
+    with open(args.output, "w") as file:
+        file.write("\n".join(lines) + "\n")
+    print(f"table written to {args.output}")
+    _chart(ratios, args.chart)
+
+
+def _chart(ratios: dict, path: str) -> None:
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    names = sorted({n for r in ratios.values() for n in r}, key=list(IMPLEMENTATIONS).index)
+    figure, axes = plt.subplots(figsize=(9, 4))
+    width = 0.8 / max(len(names), 1)
+    for i, name in enumerate(names):
+        axes.bar([k + i * width for k in range(len(ratios))], [r.get(name, 0) for r in ratios.values()],
+                 width, label=name)
+    axes.set_xticks([k + 0.4 - width / 2 for k in range(len(ratios))], list(ratios))
+    axes.set_yscale("log")
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.set_ylabel("time / hand-written NumPy")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path)
+    print(f"chart written to {path}")
+
+
+if __name__ == "__main__":
+    main()
