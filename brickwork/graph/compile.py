@@ -18,6 +18,7 @@ from ..errors import ExecutionError, GraphError, InputError
 from ..tensor.elemwise import cast
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
+from .codegen import generate
 from .gcpause import gc_paused
 from .inplace import inplace_kernels
 from .rewrites import optimize
@@ -93,6 +94,8 @@ class Function:
         self._shared = shared
         self._constant_ids = {id(v) for v in template if v is not None}
         self.n_steps = len(self._schedule)
+        constants = {i: v for i, v in enumerate(template) if v is not None}
+        self._program = generate(self._schedule, self._input_slots, shared, constants, result_slots)
 
     def __call__(self, *args: Any) -> Any:
         storage = list(self._template)
@@ -106,12 +109,14 @@ class Function:
                 raise InputError(f"parameter {_label(var)} was allocated but never initialized; "
                                  "call initialize() on its brick (or set_value) first")
             storage[slot] = var.container[0]
-        protected = {id(storage[s]) for s in self._input_slots}
+        arguments = [storage[s] for s in self._input_slots]
+        protected = {id(a) for a in arguments}
         protected.update(id(v.container[0]) for _, v in self._shared)
-        run_schedule(self._schedule, storage)
+        results = self._run(arguments)
         protected |= self._constant_ids
-        outputs = _owned([storage[s] for s in self._output_slots], protected)
-        new_values = _owned([storage[s] for s in self._update_slots], protected)
+        n = len(self._output_slots)
+        outputs = _owned(results[:n], protected)
+        new_values = _owned(results[n:], protected)
         for (var, _), value in zip(self.updates, new_values):
             var.container[0] = value
         if self._single:
@@ -125,13 +130,20 @@ class Function:
         For callers inside the library (the Scan op runs its step with it):
         the results may alias the arguments and must not be modified.
         """
-        storage = list(self._template)
-        for slot, arg in zip(self._input_slots, args):
-            storage[slot] = arg
-        for slot, var in self._shared:
-            storage[slot] = var.container[0]
-        run_schedule(self._schedule, storage)
-        return [storage[s] for s in self._output_slots]
+        return self._run(args)[:len(self._output_slots)]
+
+    def _run(self, arguments: Sequence[Any]) -> list:
+        """The generated program; on failure, the interpreter names the op that failed."""
+        try:
+            return self._program(arguments)
+        except Exception:
+            storage = list(self._template)
+            for slot, arg in zip(self._input_slots, arguments):
+                storage[slot] = arg
+            for slot, var in self._shared:
+                storage[slot] = var.container[0]
+            run_schedule(self._schedule, storage)
+            raise
 
 
 def _nothing() -> None:
