@@ -17,6 +17,7 @@ from ops too, gradients of gradients work the same way.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -64,6 +65,7 @@ class Scan(Op):
         inner = toposort(step_outputs, stop_at=seq_in + state_in + free)
         self.pure = all(node.op.pure for node in inner)
         self._compiled = None
+        self._pool: dict[int, np.ndarray] = {}
         # an output repeated in the step is stacked once and returned twice
         first: dict[int, int] = {}
         self._first = {k: first.setdefault(id(v), k)
@@ -114,6 +116,7 @@ class Scan(Op):
         length = _length(self, seqs, n_steps)
         run = self._function().run_unchecked
         stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
+        aliases: dict[int, int] | None = None
         for t in range(length - 1, -1, -1) if self.reverse else range(length):
             try:
                 results = run([s[t] for s in seqs] + states + free)
@@ -121,15 +124,42 @@ class Scan(Op):
                 raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
             _check_states(self, states, results)
             states = results[:self.n_states]
+            if aliases is None:
+                aliases = self._allocate(stacked, results, length)
             for k in self._stacked:
-                if stacked[k] is None:
-                    stacked[k] = np.empty((length,) + np.shape(results[k]),
-                                          dtype=self.step_outputs[k].type.dtype)
+                j = aliases.get(k)
+                if j is not None and results[k] is results[j]:
+                    continue
+                if j is not None:  # no longer the same array: give k a buffer of its own
+                    stacked[k], aliases = stacked[j].copy(), {a: b for a, b in aliases.items() if a != k}
                 stacked[k][t] = results[k]
+        for k, j in (aliases or {}).items():
+            stacked[k] = stacked[j]
         outputs = [np.asarray(states[k]) if keep_last
                    else _empty_if_none(self, k, stacked[self._first.get(k, k)], states)
                    for k, keep_last in enumerate(self.last)]
         return outputs[0] if len(outputs) == 1 else outputs
+
+    def _allocate(self, stacked: list, results: list, length: int) -> dict[int, int]:
+        """Buffers for the stacked outputs; outputs that are one array share one.
+
+        A buffer from an earlier call is reused when nothing else refers to it
+        any more (the caller dropped it), which spares the allocation and the
+        page faults of fresh memory at every call.
+        """
+        aliases: dict[int, int] = {}
+        for k in self._stacked:
+            same = next((j for j in self._stacked if j < k and results[j] is results[k]), None)
+            if same is not None:
+                aliases[k] = same
+                continue
+            shape, dtype = (length,) + np.shape(results[k]), self.step_outputs[k].type.dtype
+            pooled = self._pool.get(k)
+            # references to a free pooled buffer: the pool, this name and getrefcount's argument
+            if pooled is None or pooled.shape != shape or sys.getrefcount(pooled) > 3:
+                pooled = self._pool[k] = np.empty(shape, dtype=dtype)
+            stacked[k] = pooled
+        return aliases
 
     def vjp(self, node, grads):
         from .scan_grad import scan_vjp

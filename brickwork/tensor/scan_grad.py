@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from ..errors import GradientError
 from ..graph.grad import grad
+from .elemwise import Elemwise
 from .linalg import MatMul
 from .scan import Scan, scan, shift_states
-from .shape import Shape, SumTo, Transpose, reshape, shape, zeros_like
+from .shape import Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
 from .variable import TensorType, Variable
 from .walk import clone_replace, clone_with_mapping, toposort
 
@@ -131,29 +132,45 @@ class _BackwardStep:
 def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stops: list[Variable]):
     """Replace the recomputed forward values the vjp reads by new placeholders.
 
-    Returns the original forward variables to save, their placeholders, and
-    the targets rewritten to read the placeholders.
+    Returns the original forward variables to save (each value once: copies
+    made by identities are traced back to what they copy), their
+    placeholders, and the targets rewritten to read the placeholders.
     """
     inner = toposort(op.step_outputs, stop_at=op.seq_in + op.state_in + op.free)
     forward = {id(clones.get(id(v), v)): v for node in inner for v in node.outputs}
+    shapes: dict[int, Variable] = {}
     cut: dict[int, Variable] = {}
     for node in toposort(targets, stop_at=stops):
         if id(node.outputs[0]) in forward:
             continue
         if isinstance(node.op, Shape) and id(node.inputs[0]) in forward:
             # save the shape of a forward value, not the value itself
-            forward[id(node.outputs[0])] = shape(forward[id(node.inputs[0])])
+            source = _same_shape_source(forward[id(node.inputs[0])])
+            forward[id(node.outputs[0])] = shapes.setdefault(id(source), shape(source))
             continue
-        for v in node.inputs:
-            if id(v) in forward:
-                cut.setdefault(id(v), v)
-    for v in targets:
-        if id(v) in forward:
-            cut.setdefault(id(v), v)
-    originals = [forward[i] for i in cut]
-    placeholders = [Variable(v.type) for v in cut.values()]
-    rewritten = clone_replace(targets, dict(zip(cut.values(), placeholders)))
-    return originals, placeholders, rewritten
+        cut.update((id(v), v) for v in node.inputs if id(v) in forward)
+    cut.update((id(v), v) for v in targets if id(v) in forward)
+    saved: dict[int, tuple[Variable, Variable]] = {}
+    replacements = {}
+    for clone_id, clone in cut.items():
+        original = _copied_value(forward[clone_id])
+        replacements[clone] = saved.setdefault(id(original), (original, Variable(clone.type)))[1]
+    rewritten = clone_replace(targets, replacements)
+    return [o for o, _ in saved.values()], [p for _, p in saved.values()], rewritten
+
+
+def _copied_value(v: Variable) -> Variable:
+    """What ``v`` is an identity copy of (``v`` itself if it is none)."""
+    while v.owner is not None and isinstance(v.owner.op, Identity):
+        v = v.owner.inputs[0]
+    return v
+
+
+def _same_shape_source(v: Variable) -> Variable:
+    """The earliest variable with ``v``'s shape through identities and one-input elementwise ops."""
+    while v.owner is not None and len(v.owner.inputs) == 1 and isinstance(v.owner.op, (Identity, Elemwise)):
+        v = v.owner.inputs[0]
+    return v
 
 
 def _saved_sequences(op: Scan, node, saved: list[Variable]) -> list[Variable]:
