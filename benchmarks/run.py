@@ -82,10 +82,14 @@ def measure(name: str, w: Workload, params, x, y, reference, repeats: int) -> di
 
 
 def peak_memory(name: str, w: Workload, params, x, y) -> float:
-    """Peak NumPy memory (MiB, via tracemalloc) of one step after warm-up."""
+    """Peak NumPy memory (MiB, via tracemalloc) of building and running two steps.
+
+    Counted from before the build, so buffers kept across calls (the
+    hand-written loop's and brickwork's) count once, like the transient ones.
+    """
+    tracemalloc.start()
     step, _ = IMPLEMENTATIONS[name](w, params)
     step(x, y)
-    tracemalloc.start()
     step(x, y)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -93,7 +97,11 @@ def peak_memory(name: str, w: Workload, params, x, y) -> float:
 
 
 def compile_times(names: list[str]) -> dict[str, tuple[float, float]]:
-    """C1: compile time of the W3 training function at T 10 and T 1,000."""
+    """C1: compile time of the W3 training function at T 10 and T 1,000.
+
+    Building and compiling, plus whatever the first call costs beyond a
+    steady-state call (JAX and PyTorch compile or warm up there).
+    """
     w = WORKLOADS["W3"]
     params = parameters(w)
     found = {}
@@ -143,11 +151,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workloads", default="W1,W2,W3,W4,W5")
     parser.add_argument("--repeats", type=int, default=0, help="default: 20 for W1/W2, 7 for W3/W5, 5 for W4")
-    parser.add_argument("--skip", default="", help="comma-separated implementations to leave out")
+    parser.add_argument("--skip", default="", help="implementations to leave out, separated by ';'")
     parser.add_argument("--output", default="benchmarks/RESULTS.md")
     parser.add_argument("--chart", default="benchmarks/results.png")
     args = parser.parse_args()
-    names = [n for n in IMPLEMENTATIONS if n not in args.skip.split(",")]
+    names = [n for n in IMPLEMENTATIONS if n not in args.skip.split(";")]
     lines = [f"# Benchmark results ({datetime.date.today()})", "",
              f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
              "One training step (forward, backward, gradients of all parameters of a mean-squared loss on "

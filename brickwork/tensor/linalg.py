@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .op import Op, _show, broadcast_static, upcast
-from .shape import expand_dims, transpose
+from .shape import expand_dims, reshape, shape, transpose
 from .variable import Node, TensorType, Variable, as_variable
 
 
@@ -54,6 +54,11 @@ class MatMul(Op):
             return [matmul(b, expand_dims(g, -1))[..., 0], expand_dims(a, -1) * expand_dims(g, -2)]
         if b.ndim == 1:
             return [expand_dims(g, -1) * b, matmul(_swap(a), expand_dims(g, -1))[..., 0]]
+        if b.ndim == 2 and a.ndim > 2:
+            # a stack of inputs times one matrix (a Linear over time): the weight gradient is
+            # one product over all rows, not a stack of products summed afterwards
+            rows = reshape(a, (-1, shape(a)[-1]))
+            return [matmul(g, _swap(b)), matmul(_swap(rows), reshape(g, (-1, shape(g)[-1])))]
         return [matmul(g, _swap(b)), matmul(_swap(a), g)]
 
 
