@@ -96,7 +96,7 @@ def peak_memory(name: str, w: Workload, params, x, y) -> float:
     return peak / 2 ** 20
 
 
-def compile_times(names: list[str]) -> dict[str, tuple[float, float]]:
+def compile_times(names: list[str]) -> dict[str, tuple]:
     """C1: compile time of the W3 training function at T 10 and T 1,000.
 
     Building and compiling, plus whatever the first call costs beyond a
@@ -119,7 +119,7 @@ def compile_times(names: list[str]) -> dict[str, tuple[float, float]]:
             t = time.perf_counter()
             step(x, y)
             steady = time.perf_counter() - t
-            seconds.append(build_seconds + max(0.0, first - steady))
+            seconds.append((build_seconds, max(0.0, first - steady)))
         if len(seconds) == 2:
             found[name] = tuple(seconds)
     return found
@@ -191,8 +191,12 @@ def main() -> None:
         lines.append("")
     compiled = compile_times([n for n in ("brickwork", "jax (lax.scan, jit)", "pytensor (scan)") if n in names])
     lines += ["## C1: compile time of the W3 training function", "",
-              "| implementation | T = 10 (s) | T = 1,000 (s) |", "| --- | ---: | ---: |"]
-    lines += [f"| {n} | {a:.3f} | {b:.3f} |" for n, (a, b) in compiled.items()]
+              "Build and compile (graph, gradient, compiled function), and the first call's time beyond "
+              "a steady call (where JAX compiles; where brickwork allocates the buffers it then reuses).", "",
+              "| implementation | T = 10: compile | first call extra | T = 1,000: compile | first call extra |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    lines += [f"| {n} | {a[0]:.3f} s | {a[1]:.3f} s | {b[0]:.3f} s | {b[1]:.3f} s |"
+              for n, (a, b) in compiled.items()]
     with open(args.output, "w") as file:
         file.write("\n".join(lines) + "\n")
     print(f"table written to {args.output}")
