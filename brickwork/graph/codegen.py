@@ -24,9 +24,15 @@ from typing import Any
 
 
 def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any]],
-             constants: dict[int, Any], result_slots: list[int]) -> Callable[[Any], list]:
+             constants: dict[int, Any], result_slots: list[int],
+             aliases: frozenset[int] = frozenset()) -> Callable[[Any], list]:
     """Compile ``schedule`` (steps ``(kernel, ins, outs, releases)``) to a function
-    from the input arrays (in ``input_slots`` order) to the result arrays."""
+    from the input arrays (in ``input_slots`` order) to the result arrays.
+
+    Steps listed in ``aliases`` are known to return their first input
+    unchanged: they become assignments, and steps whose results nothing
+    reads any more are left out.
+    """
     namespace: dict[str, Any] = {}
 
     def name(slot: int) -> str:
@@ -35,6 +41,8 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
             return f"C{slot}"
         return f"s{slot}"
 
+    needed = _needed_steps(schedule, result_slots, aliases)
+    produced = set(input_slots) | {slot for slot, _ in shared} | set(constants)
     lines = ["def program(inputs):"]
     if input_slots:
         lines.append(f"    {', '.join(name(s) for s in input_slots)}, = inputs")
@@ -42,12 +50,29 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
         namespace[f"SHARED_{slot}"] = var
         lines.append(f"    s{slot} = SHARED_{slot}.container[0]")
     for n, (kernel, ins, outs, releases) in enumerate(schedule):
-        namespace[f"K{n}"] = kernel
-        targets = ", ".join(name(s) for s in outs) + ("," if len(outs) > 1 else "")
-        lines.append(f"    {targets} = K{n}({', '.join(name(s) for s in ins)})")
-        dead = [name(s) for s in releases if s not in constants]
+        if n in needed:
+            targets = ", ".join(name(s) for s in outs) + ("," if len(outs) > 1 else "")
+            if n in aliases:
+                lines.append(f"    {targets} = {name(ins[0])}")
+            else:
+                namespace[f"K{n}"] = kernel
+                lines.append(f"    {targets} = K{n}({', '.join(name(s) for s in ins)})")
+            produced.update(outs)
+        dead = [name(s) for s in releases if s not in constants and s in produced]
         if dead:
             lines.append(f"    del {', '.join(dead)}")
+            produced.difference_update(releases)
     lines.append(f"    return [{', '.join(name(s) for s in result_slots)}]")
     exec(compile("\n".join(lines), "<brickwork program>", "exec"), namespace)  # noqa: S102
     return namespace["program"]
+
+
+def _needed_steps(schedule: list, result_slots: list[int], aliases: frozenset[int]) -> set[int]:
+    """Steps whose results are read (an aliased step reads only its first input)."""
+    wanted, needed = set(result_slots), set()
+    for n in range(len(schedule) - 1, -1, -1):
+        _, ins, outs, _ = schedule[n]
+        if any(o in wanted for o in outs):
+            needed.add(n)
+            wanted.update(ins[:1] if n in aliases else ins)
+    return needed

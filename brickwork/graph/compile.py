@@ -9,7 +9,7 @@ are computed first and written together, so they are simultaneous.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -94,8 +94,10 @@ class Function:
         self._shared = shared
         self._constant_ids = {id(v) for v in template if v is not None}
         self.n_steps = len(self._schedule)
-        constants = {i: v for i, v in enumerate(template) if v is not None}
-        self._program = generate(self._schedule, self._input_slots, shared, constants, result_slots)
+        self._constants = {i: v for i, v in enumerate(template) if v is not None}
+        self._result_slots = result_slots
+        self._program = generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
+        self._specialized: dict[frozenset, Callable] = {}
 
     def __call__(self, *args: Any) -> Any:
         storage = list(self._template)
@@ -131,6 +133,41 @@ class Function:
         the results may alias the arguments and must not be modified.
         """
         return self._run(args)[:len(self._output_slots)]
+
+    def specialize(self, args: Sequence[np.ndarray]) -> tuple[list, Callable[[Sequence], list]]:
+        """Run once on ``args`` and return the results and a program for arguments of the same shapes.
+
+        A pass-through step that returned its input unchanged (a ``SumTo`` that
+        had nothing to sum, say) becomes a plain assignment, and the ``Shape``
+        it read is no longer computed. The Scan op runs every step after the
+        first with such a program: within one call, shapes do not change.
+        """
+        storage = list(self._template)
+        for slot, arg in zip(self._input_slots, args):
+            storage[slot] = arg
+        for slot, var in self._shared:
+            storage[slot] = var.container[0]
+        aliases = set()
+        for n, step in enumerate(self._schedule):
+            run_schedule([step[:3] + ((),)], storage)
+            op = getattr(step[0], "op", None) or getattr(step[0], "__self__", None)
+            if getattr(op, "passes_through", False) and storage[step[2][0]] is storage[step[1][0]]:
+                aliases.add(n)
+            for i in step[3]:
+                storage[i] = None
+        key = frozenset(aliases)
+        if key not in self._specialized:
+            self._specialized[key] = generate(self._schedule, self._input_slots, self._shared,
+                                              self._constants, self._result_slots, key)
+        program, n = self._specialized[key], len(self._output_slots)
+
+        def run(arguments: Sequence[Any]) -> list:
+            try:
+                return program(arguments)[:n]
+            except Exception:
+                self._run(arguments)  # the interpreter names the op that fails
+                raise
+        return [storage[s] for s in self._output_slots], run
 
     def _run(self, arguments: Sequence[Any]) -> list:
         """The generated program; on failure, the interpreter names the op that failed."""

@@ -114,12 +114,16 @@ class Scan(Op):
     def perform(self, n_steps, *inputs):
         _, seqs, states, free = self.split((n_steps,) + inputs)
         length = _length(self, seqs, n_steps)
-        run = self._function().run_unchecked
+        function = self._function()
+        run = None
         stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
         aliases: dict[int, int] | None = None
         for t in range(length - 1, -1, -1) if self.reverse else range(length):
             try:
-                results = run([s[t] for s in seqs] + states + free)
+                if run is None:  # the first step also specializes the step to this call's shapes
+                    results, run = function.specialize([s[t] for s in seqs] + states + free)
+                else:
+                    results = run([s[t] for s in seqs] + states + free)
             except ExecutionError as error:
                 raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
             _check_states(self, states, results)
