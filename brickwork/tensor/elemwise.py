@@ -46,10 +46,12 @@ class Elemwise(Op):
 
         See :mod:`brickwork.graph.inplace`.
         """
-        if all(a is out or np.shape(a) == out.shape for a in arrays) or \
-                np.broadcast_shapes(*[np.shape(a) for a in arrays]) == out.shape:
+        try:
+            # ``out`` is one of the inputs, so it can only be too small, never too large:
+            # NumPy then refuses, and the result goes to a new array
             return self.ufunc(*arrays, out=out)
-        return self.perform(*arrays)
+        except ValueError:
+            return self.perform(*arrays)
 
 
 def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:

@@ -126,7 +126,8 @@ class Scan(Op):
                     results = run([s[t] for s in seqs] + states + free)
             except ExecutionError as error:
                 raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
-            _check_states(self, states, results)
+            if aliases is None:  # shapes cannot change after the first step: check it once
+                _check_states(self, states, results)
             states = results[:self.n_states]
             if aliases is None:
                 aliases = self._allocate(stacked, results, length)

@@ -7,6 +7,7 @@ known when the graph is built, ops keep it in their static shapes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -197,6 +198,8 @@ class IndexInc(Op):
 
 
 def _build_index(spec: tuple, values: Sequence[Any]) -> tuple:
+    if not values:
+        return _constant_index(spec)
     taken = iter(values)
     index = []
     for item in spec:
@@ -210,6 +213,13 @@ def _build_index(spec: tuple, values: Sequence[Any]) -> tuple:
         else:
             index.append(next(taken))
     return tuple(index)
+
+
+@functools.lru_cache(maxsize=4096)
+def _constant_index(spec: tuple) -> tuple:
+    """The index of a spec without variable parts (built once per spec)."""
+    return tuple(item[1] if item[0] == "int" else None if item[0] == "new" else slice(*item[1:])
+                 for item in spec)
 
 
 def _indexed_shape(op: Index, x: Variable, index_inputs: Sequence[Variable]) -> tuple:
