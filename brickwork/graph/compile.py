@@ -98,6 +98,7 @@ class Function:
         self._result_slots = result_slots
         self._program = generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
         self._specialized: dict[frozenset, Callable] = {}
+        self._by_shapes: dict[tuple, Callable] = {}
 
     def __call__(self, *args: Any) -> Any:
         storage = list(self._template)
@@ -141,7 +142,12 @@ class Function:
         had nothing to sum, say) becomes a plain assignment, and the ``Shape``
         it read is no longer computed. The Scan op runs every step after the
         first with such a program: within one call, shapes do not change.
+        Programs are kept by argument shapes, so later calls skip the probe.
         """
+        shapes = tuple(np.shape(a) for a in args)
+        if shapes in self._by_shapes:
+            run = self._by_shapes[shapes]
+            return run(args), run
         storage = list(self._template)
         for slot, arg in zip(self._input_slots, args):
             storage[slot] = arg
@@ -167,6 +173,7 @@ class Function:
             except Exception:
                 self._run(arguments)  # the interpreter names the op that fails
                 raise
+        self._by_shapes[shapes] = run
         return [storage[s] for s in self._output_slots], run
 
     def _run(self, arguments: Sequence[Any]) -> list:

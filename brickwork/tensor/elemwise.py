@@ -252,9 +252,11 @@ class TanhGrad(Elemwise):
         return self._factor(out) * g
 
     def perform_into(self, target, out, g):
-        if target.shape != np.broadcast_shapes(out.shape, np.shape(g)):
-            return self.perform(out, g)
-        return np.multiply(self._factor(out), g, out=target)
+        factor = self._factor(out)
+        try:  # target is an input: too small for the result at worst, and then NumPy refuses
+            return np.multiply(factor, g, out=target)
+        except ValueError:
+            return factor * g
 
     @staticmethod
     def _factor(out):
@@ -290,9 +292,11 @@ class SigmoidGrad(Elemwise):
         return self._factor(out) * g
 
     def perform_into(self, target, out, g):
-        if target.shape != np.broadcast_shapes(out.shape, np.shape(g)):
-            return self.perform(out, g)
-        return np.multiply(self._factor(out), g, out=target)
+        factor = self._factor(out)
+        try:  # target is an input: too small for the result at worst, and then NumPy refuses
+            return np.multiply(factor, g, out=target)
+        except ValueError:
+            return factor * g
 
     @staticmethod
     def _factor(out):
