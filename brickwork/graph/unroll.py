@@ -42,5 +42,6 @@ def _unrolled(node, n_steps: int) -> list[Variable]:
         per_step.append(results)
     if op.reverse:
         per_step.reverse()
-    return [states[k] if keep_last else stack([step[k] for step in per_step])
+    last_step = per_step[0] if op.reverse else per_step[-1]
+    return [last_step[k] if keep_last else stack([step[k] for step in per_step])
             for k, keep_last in enumerate(op.last)]

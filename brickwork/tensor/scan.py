@@ -50,7 +50,8 @@ class Scan(Op):
         Run from the last time step to the first; outputs stay aligned with
         the sequences' time axis.
     last : tuple of bool
-        Per output: keep only the final value (states only).
+        Per output: keep only the final value (states, and integer outputs
+        such as shapes, which do not change from step to step).
     """
 
     def __init__(self, seq_in: list[Variable], state_in: list[Variable], free: list[Variable],
@@ -60,8 +61,10 @@ class Scan(Op):
         self.step_outputs = step_outputs
         self.reverse = reverse
         self.last = tuple(last) if last is not None else (False,) * len(step_outputs)
-        if any(self.last[len(state_in):]):
-            raise GraphError("Scan: only states can keep just their last value")
+        if any(keep and out.type.dtype.kind in "fc"
+               for keep, out in zip(self.last[len(state_in):], step_outputs[len(state_in):])):
+            raise GraphError("Scan: of the outputs that are not states, only integer ones (shapes) "
+                             "can keep just their last value")
         inner = toposort(step_outputs, stop_at=seq_in + state_in + free)
         self.pure = all(node.op.pure for node in inner)
         self._compiled = None
@@ -140,7 +143,10 @@ class Scan(Op):
                 stacked[k][t] = results[k]
         for k, j in (aliases or {}).items():
             stacked[k] = stacked[j]
-        outputs = [np.asarray(states[k]) if keep_last
+        final = results if length else states
+        if length == 0 and any(self.last[self.n_states:]):
+            raise ExecutionError(f"{self!r}: zero steps give no last value of a non-state output")
+        outputs = [np.asarray(final[k]) if keep_last
                    else _empty_if_none(self, k, stacked[self._first.get(k, k)], states)
                    for k, keep_last in enumerate(self.last)]
         return outputs[0] if len(outputs) == 1 else outputs

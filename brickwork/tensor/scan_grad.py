@@ -37,7 +37,7 @@ def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     histories = _state_histories(op, node)
     stacked = [k for k, keep_last in enumerate(op.last) if not keep_last]
     trace = _BackwardStep(op, seqs, free, [grads[k] for k in stacked], stacked)
-    saved = _saved_sequences(op, node, trace.saved)
+    saved, trace.shape_values = _saved_outputs(op, node, trace.saved, trace.saved_shapes)
     sources = {"seq": seqs, "prev": [shift_states(op, h, i) for h, i in zip(histories, inits)],
                "saved": saved}
     carries0 = [grads[k] if op.last[k] else zeros_like(init) for k, init in enumerate(inits)]
@@ -87,7 +87,14 @@ class _BackwardStep:
                   disconnected_inputs="zero")
         n_x = len(self.d_seq_at)
         targets = gs[n_x:n_x + op.n_states] + gs[n_x + op.n_states:] + gs[:n_x]
-        self.saved, self.s, targets = _cut_at_forward_values(op, clones, targets, self.placeholders + leaves)
+        saved, placeholders, targets = _cut_at_forward_values(op, clones, targets, self.placeholders + leaves)
+        # shapes do not change from step to step: the last one serves every step
+        shapes = [i for i, v in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)]
+        self.saved = [v for i, v in enumerate(saved) if i not in shapes]
+        self.s = [p for i, p in enumerate(placeholders) if i not in shapes]
+        self.saved_shapes = [saved[i] for i in shapes]
+        self.shape_placeholders = [placeholders[i] for i in shapes]
+        self.shape_values: list[Variable] = []
         d_free = targets[op.n_states:op.n_states + len(d_free_at)]
         self.hoisted, self.accumulated, hoisted_g, self.accumulators = [], [], [], []
         for i, d in zip(d_free_at, d_free):
@@ -126,7 +133,8 @@ class _BackwardStep:
 
     def step(self, *args: Variable) -> list[Variable]:
         placeholders = self.x + self.prev + self.g + self.s + self.carries + [a for a, _ in self.accumulators]
-        return clone_replace(self.targets, dict(zip(placeholders, args)))
+        mapping = dict(zip(placeholders, args)) | dict(zip(self.shape_placeholders, self.shape_values))
+        return clone_replace(self.targets, mapping)
 
 
 def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stops: list[Variable]):
@@ -173,17 +181,18 @@ def _same_shape_source(v: Variable) -> Variable:
     return v
 
 
-def _saved_sequences(op: Scan, node, saved: list[Variable]) -> list[Variable]:
-    """Stacked values of ``saved`` forward variables, from an augmented forward scan."""
-    if not saved:
-        return []
-    augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + saved, op.reverse,
-                     op.last + (False,) * len(saved))
+def _saved_outputs(op: Scan, node, values: list[Variable], shapes: list[Variable]
+                   ) -> tuple[list[Variable], list[Variable]]:
+    """From an augmented forward scan: the stacked ``values`` and the last of the ``shapes``."""
+    if not values and not shapes:
+        return [], []
+    augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + values + shapes, op.reverse,
+                     op.last + (False,) * len(values) + (True,) * len(shapes))
     augmented.base = op
     outputs = augmented(*node.inputs)
     outputs = [outputs] if isinstance(outputs, Variable) else outputs
     n = len(op.step_outputs)
-    return outputs[n:]
+    return outputs[n:n + len(values)], outputs[n + len(values):]
 
 
 def _product_over_time(a: Variable, g: Variable) -> Variable:
