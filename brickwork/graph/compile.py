@@ -138,6 +138,9 @@ class Function:
     def specialize(self, args: Sequence[np.ndarray]) -> tuple[list, Callable[[Sequence], list]]:
         """Run once on ``args`` and return the results and a program for arguments of the same shapes.
 
+        For functions without updates (a Scan's step): the program returns the
+        outputs, with no checks; on an error, :meth:`explain` names the op.
+
         A pass-through step that returned its input unchanged (a ``SumTo`` that
         had nothing to sum, say) becomes a plain assignment, and the ``Shape``
         it read is no longer computed. The Scan op runs every step after the
@@ -165,16 +168,12 @@ class Function:
         if key not in self._specialized:
             self._specialized[key] = generate(self._schedule, self._input_slots, self._shared,
                                               self._constants, self._result_slots, key)
-        program, n = self._specialized[key], len(self._output_slots)
-
-        def run(arguments: Sequence[Any]) -> list:
-            try:
-                return program(arguments)[:n]
-            except Exception:
-                self._run(arguments)  # the interpreter names the op that fails
-                raise
-        self._by_shapes[shapes] = run
+        run = self._by_shapes[shapes] = self._specialized[key]
         return [storage[s] for s in self._output_slots], run
+
+    def explain(self, arguments: Sequence[Any]) -> None:
+        """Run the interpreter on ``arguments``, which raises an error naming the op that fails."""
+        self._run(arguments)
 
     def _run(self, arguments: Sequence[Any]) -> list:
         """The generated program; on failure, the interpreter names the op that failed."""

@@ -58,6 +58,7 @@ class Scan(Op):
                  step_outputs: list[Variable], reverse: bool = False,
                  last: Sequence[bool] | None = None):
         self.seq_in, self.state_in, self.free = seq_in, state_in, free
+        self.n_states = len(state_in)
         self.step_outputs = step_outputs
         self.reverse = reverse
         self.last = tuple(last) if last is not None else (False,) * len(step_outputs)
@@ -81,10 +82,6 @@ class Scan(Op):
     def __repr__(self) -> str:
         return (f"Scan({len(self.seq_in)} sequences, {len(self.state_in)} states, "
                 f"{len(self.step_outputs)} outputs{', reverse' if self.reverse else ''})")
-
-    @property
-    def n_states(self) -> int:
-        return len(self.state_in)
 
     def split(self, inputs: Sequence[Any]) -> tuple[Any, list, list, list]:
         """``inputs`` as (n_steps, sequences, initial states, free variables)."""
@@ -122,13 +119,14 @@ class Scan(Op):
         stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
         aliases: dict[int, int] | None = None
         for t in range(length - 1, -1, -1) if self.reverse else range(length):
+            arguments = [s[t] for s in seqs] + states + free
             try:
                 if run is None:  # the first step also specializes the step to this call's shapes
-                    results, run = function.specialize([s[t] for s in seqs] + states + free)
+                    results, run = function.specialize(arguments)
                 else:
-                    results = run([s[t] for s in seqs] + states + free)
-            except ExecutionError as error:
-                raise ExecutionError(f"{self!r}, at time step {t}: {error}") from error
+                    results = run(arguments)
+            except Exception as error:
+                _explain(self, function, arguments, t, error)
             if aliases is None:  # shapes cannot change after the first step: check it once
                 _check_states(self, states, results)
             states = results[:self.n_states]
@@ -175,6 +173,16 @@ class Scan(Op):
     def vjp(self, node, grads):
         from .scan_grad import scan_vjp
         return scan_vjp(self, node, grads)
+
+
+def _explain(op: Scan, function: Any, arguments: list, t: int, error: Exception) -> None:
+    """Raise an ExecutionError naming the scan, the time step and the op that failed."""
+    if not isinstance(error, ExecutionError):
+        try:
+            function.explain(arguments)
+        except ExecutionError as named:
+            error = named
+    raise ExecutionError(f"{op!r}, at time step {t}: {error}") from error
 
 
 def _length(op: Scan, seqs: list[np.ndarray], n_steps: np.ndarray) -> int:
