@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from brickwork import config, shared, tensor
+from brickwork import shared, tensor
 from brickwork.algorithms import (
     AdaDelta,
     AdaGrad,
@@ -28,11 +28,7 @@ from brickwork.roles import PARAMETER, add_role
 RTOL = 1e-9
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    old, config.floatX = config.floatX, "float64"
-    yield
-    config.floatX = old
+pytestmark = pytest.mark.usefixtures("float64")
 
 
 def problem(seed=0):

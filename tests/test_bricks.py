@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from brickwork import config, function, initialization, tensor
+from brickwork import function, initialization, tensor
 from brickwork.bricks import (
     MLP,
     Bias,
@@ -38,11 +38,7 @@ RTOL = 1e-10
 rng = np.random.default_rng(7)
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    old, config.floatX = config.floatX, "float64"
-    yield
-    config.floatX = old
+pytestmark = pytest.mark.usefixtures("float64")
 
 
 def init(brick, std=0.5):

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from brickwork import config, function, grad, initialization, tensor
+from brickwork import function, grad, initialization, tensor
 from brickwork.bricks import Identity, Tanh
 from brickwork.bricks.recurrent import (
     LSTM,
@@ -28,11 +28,7 @@ from brickwork.testing import check_grads
 RTOL = 1e-10
 
 
-@pytest.fixture(autouse=True)
-def float64():
-    old, config.floatX = config.floatX, "float64"
-    yield
-    config.floatX = old
+pytestmark = pytest.mark.usefixtures("float64")
 
 
 def sigmoid(x):

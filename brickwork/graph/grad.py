@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 
 from ..errors import GradientError
 from ..tensor.elemwise import add, cast
-from ..tensor.shape import IndexGrad, IndexInc, sum_to, zeros_like
+from ..tensor.indexing import IndexGrad, IndexInc
+from ..tensor.shape import sum_to, zeros_like
 from ..tensor.variable import Constant, Variable, as_variable
 from ..tensor.walk import toposort
 from .gcpause import gc_paused

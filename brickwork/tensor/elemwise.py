@@ -245,8 +245,11 @@ class Tanh(FloatUnary):
         return [tanh_grad(node.outputs[0], grads[0])]
 
 
-class TanhGrad(Elemwise):
-    """``g * (1 - out**2)``, the vjp of tanh from its output, in one kernel."""
+class OutputGrad(Elemwise):
+    """``g * factor(out)``: the vjp of a function from its output, in one kernel.
+
+    Subclasses give ``_factor(out)``, the derivative as a function of the output.
+    """
 
     def perform(self, out, g):
         return self._factor(out) * g
@@ -257,6 +260,14 @@ class TanhGrad(Elemwise):
             return np.multiply(factor, g, out=target)
         except ValueError:
             return factor * g
+
+    @staticmethod
+    def _factor(out):
+        raise NotImplementedError
+
+
+class TanhGrad(OutputGrad):
+    """``g * (1 - out**2)``, the vjp of tanh."""
 
     @staticmethod
     def _factor(out):
@@ -285,18 +296,8 @@ class Sigmoid(FloatUnary):
         return [sigmoid_grad(node.outputs[0], grads[0])]
 
 
-class SigmoidGrad(Elemwise):
-    """``g * out * (1 - out)``, the vjp of the sigmoid from its output, in one kernel."""
-
-    def perform(self, out, g):
-        return self._factor(out) * g
-
-    def perform_into(self, target, out, g):
-        factor = self._factor(out)
-        try:  # target is an input: too small for the result at worst, and then NumPy refuses
-            return np.multiply(factor, g, out=target)
-        except ValueError:
-            return factor * g
+class SigmoidGrad(OutputGrad):
+    """``g * out * (1 - out)``, the vjp of the sigmoid."""
 
     @staticmethod
     def _factor(out):

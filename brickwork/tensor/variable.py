@@ -164,7 +164,7 @@ class Variable:
 
     # -- shape and indexing (see brickwork.tensor.shape) -------------------------
     def __getitem__(self, index):
-        from .shape import getitem
+        from .indexing import getitem
         return getitem(self, index)
 
     @property
