@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExecutionError, GraphError, InputError
-from ..tensor.elemwise import cast
+from ..tensor.elemwise import conform
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from .codegen import generate
@@ -275,18 +275,7 @@ def _check_updates(updates: Any) -> list[tuple[SharedVariable, Variable]]:
         if id(shared_var) in seen:
             raise GraphError(f"shared variable {shared_var.name!r} is updated twice")
         seen.add(id(shared_var))
-        expr = as_variable(expr)
-        if expr.ndim != shared_var.ndim or any(
-                a is not None and b is not None and a != b
-                for a, b in zip(shared_var.type.shape, expr.type.shape)):
-            raise GraphError(f"update of {shared_var.name!r}: expected {shared_var.type!r}, "
-                             f"got an expression of type {expr.type!r}")
-        if expr.type.dtype != shared_var.type.dtype:
-            if not np.can_cast(expr.type.dtype, shared_var.type.dtype, "same_kind"):
-                raise GraphError(f"update of {shared_var.name!r}: cannot cast "
-                                 f"{expr.dtype} to {shared_var.dtype}")
-            expr = cast(expr, shared_var.dtype)
-        checked.append((shared_var, expr))
+        checked.append((shared_var, conform(as_variable(expr), shared_var, f"update of {shared_var.name!r}")))
     return checked
 
 

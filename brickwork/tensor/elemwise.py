@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import GraphError
 from .op import Op, broadcast_shapes, float_dtype, upcast
 from .variable import Constant, Node, TensorType, Variable, as_variable
 
@@ -80,6 +81,21 @@ class Cast(Op):
     def vjp(self, node, grads):
         x = node.inputs[0]
         return [cast(grads[0], x.dtype) if x.type.dtype.kind == "f" else None]
+
+
+def conform(expr: Variable, like: Variable, what: str) -> Variable:
+    """``expr`` cast to ``like``'s dtype, or a GraphError when its type cannot stand for it.
+
+    Used where a value replaces another (a shared variable's update, a
+    recurrent state's next value): the axes and known sizes must agree and
+    the dtype must cast safely.
+    """
+    if expr.ndim != like.ndim or any(a is not None and b is not None and a != b
+                                     for a, b in zip(like.type.shape, expr.type.shape)):
+        raise GraphError(f"{what}: expected {like.type!r}, got an expression of type {expr.type!r}")
+    if expr.type.dtype != like.type.dtype and not np.can_cast(expr.type.dtype, like.type.dtype, "same_kind"):
+        raise GraphError(f"{what}: cannot cast {expr.dtype} to {like.dtype}")
+    return cast(expr, like.dtype)
 
 
 def cast(x: Any, dtype: Any) -> Variable:

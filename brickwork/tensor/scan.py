@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExecutionError, GraphError
-from .op import Op, _show, static_value
+from .op import Op, static_value
 from .shape import concatenate, expand_dims
 from .variable import Constant, Node, TensorType, Variable, as_variable
 from .walk import clone_replace, toposort
@@ -283,20 +283,8 @@ def scan(step: Callable[..., Any], sequences: Sequence[Any] = (), states: Sequen
 
 
 def _match_state(placeholder: Variable, new: Variable) -> Variable:
-    name = placeholder.name or "a state"
-    if new.ndim != placeholder.ndim or any(
-            a is not None and b is not None and a != b
-            for a, b in zip(placeholder.type.shape, new.type.shape)):
-        raise GraphError(f"scan: the step returns {name!r} as {new.type!r}, but its initial "
-                         f"value is {placeholder.type!r}; shapes {_show(new.type.shape)} and "
-                         f"{_show(placeholder.type.shape)} differ")
-    if new.type.dtype != placeholder.type.dtype:
-        if not np.can_cast(new.type.dtype, placeholder.type.dtype, "same_kind"):
-            raise GraphError(f"scan: the step returns {name!r} as {new.dtype}, "
-                             f"but its initial value is {placeholder.dtype}")
-        from .elemwise import cast
-        new = cast(new, placeholder.dtype)
-    return new
+    from .elemwise import conform
+    return conform(new, placeholder, f"scan: the step's new value of {placeholder.name or 'a state'!r}")
 
 
 def shift_states(op: Scan, stacked: Variable, initial: Variable) -> Variable:
