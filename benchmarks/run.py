@@ -154,7 +154,11 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="implementations to leave out, separated by ';'")
     parser.add_argument("--output", default="benchmarks/RESULTS.md")
     parser.add_argument("--chart", default="benchmarks/results.png")
+    parser.add_argument("--replot", action="store_true", help="only redraw the chart from --output")
     args = parser.parse_args()
+    if args.replot:
+        _chart(_ratios_from_table(args.output), args.chart)
+        return
     names = [n for n in IMPLEMENTATIONS if n not in args.skip.split(";")]
     lines = [f"# Benchmark results ({datetime.date.today()})", "",
              f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
@@ -201,6 +205,20 @@ def main() -> None:
         file.write("\n".join(lines) + "\n")
     print(f"table written to {args.output}")
     _chart(ratios, args.chart)
+
+
+def _ratios_from_table(path: str) -> dict:
+    """The ratios of a RESULTS.md written by this script, by workload and implementation."""
+    ratios: dict[str, dict[str, float]] = {}
+    workload = None
+    with open(path) as file:
+        for line in file:
+            if line.startswith("## W"):
+                workload = line[3:5]
+            elif workload and line.startswith("| ") and line.rstrip().endswith("| ok |"):
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                ratios.setdefault(workload, {})[cells[0]] = float(cells[4].rstrip("x"))
+    return ratios
 
 
 def _chart(ratios: dict, path: str) -> None:
