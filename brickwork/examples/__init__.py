@@ -5,6 +5,7 @@ docstring; the registry below maps names to modules.
 """
 
 EXAMPLES = {
+    "feedback": "brickwork.examples.feedback",
     "memory": "brickwork.examples.memory",
     "regression": "brickwork.examples.regression",
 }

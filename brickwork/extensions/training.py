@@ -94,11 +94,13 @@ class Timing(Extension):
 
 class TrainingDataMonitoring(Extension):
     """Log the mean over each epoch (or each batch's value) of ``variables``,
-    computed with the training updates, as ``<prefix>_<name>``."""
+    computed with the training updates, as ``<prefix>_<name>``; an epoch cut
+    short by the end of training is logged too."""
 
     def __init__(self, variables: Sequence[Variable], prefix: str = "train", after_batch: bool = False,
                  after_epoch: bool = True):
-        super().__init__(before_training=True, before_epoch=True, after_batch=True, after_epoch=after_epoch)
+        super().__init__(before_training=True, before_epoch=True, after_batch=True, after_epoch=after_epoch,
+                         after_training=after_epoch)
         self.variables, self.prefix, self.each_batch = list(variables), prefix, after_batch
         self.sums: dict[str, float] = {}
         self.count = 0
