@@ -5,7 +5,9 @@ docstring; the registry below maps names to modules.
 """
 
 EXAMPLES = {
+    "digits": "brickwork.examples.digits",
     "feedback": "brickwork.examples.feedback",
     "memory": "brickwork.examples.memory",
     "regression": "brickwork.examples.regression",
+    "sunspots": "brickwork.examples.sunspots",
 }
