@@ -35,6 +35,9 @@ class GradientDescent:
     inputs : list of Variable
         The cost's inputs; batches give arrays for them by name.
     total_gradient_norm : Variable
+    extra_updates : list of (SharedVariable, Variable)
+        More updates to apply with each step (for example the carried
+        states of a stateful recurrent model); set before ``initialize``.
     last_values : dict
         After each batch: ``cost``, ``total_gradient_norm`` and every
         monitored variable, as floats or arrays.

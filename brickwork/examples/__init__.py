@@ -9,5 +9,7 @@ EXAMPLES = {
     "feedback": "brickwork.examples.feedback",
     "memory": "brickwork.examples.memory",
     "regression": "brickwork.examples.regression",
+    "sentiment": "brickwork.examples.sentiment",
+    "shakespeare": "brickwork.examples.shakespeare",
     "sunspots": "brickwork.examples.sunspots",
 }
