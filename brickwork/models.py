@@ -142,7 +142,7 @@ class _Network:
             total += count
             last = bricks[-1]
             size = getattr(last, "dim", None) or getattr(last, "output_dim", "?")
-            shape = f"(time, batch, {size})" if self.recurrent and name != "embed" else f"(batch, {size})"
+            shape = f"(time, batch, {size})" if self.recurrent else f"(batch, {size})"
             rows.append((name, ", ".join(repr(b) for b in bricks), shape, str(count)))
         rows.append(("total", "", "", str(total)))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]

@@ -167,3 +167,14 @@ def test_pad_sequences_and_buckets():
     np.testing.assert_array_equal(padded[1:, 1], 0)
     batches = bucket_by_length([5, 1, 4, 2, 3, 6], batch_size=2)
     assert sorted(sorted(b.tolist()) for b in batches) == [[0, 5], [1, 3], [2, 4]]  # by length
+
+
+def test_plot_writes_a_png_of_logged_quantities(tmp_path):
+    pytest.importorskip("matplotlib")
+    from brickwork.extensions import Plot
+    mlp, cost, stream, algorithm, model = build()  # noqa: F821
+    path = str(tmp_path / "curve.png")
+    MainLoop(algorithm, stream, model=model, extensions=[
+        TrainingDataMonitoring([cost], prefix="train"), FinishAfter(after_n_epochs=2),
+        Plot(path, ["train_cost", "cost"])]).run()
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

@@ -21,7 +21,9 @@ class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
         h~ = activation(r * (h @ state_to_state) + inputs)      # reset_after=True
         h' = z * h~ + (1 - z) * h
 
-    ``reset_after=True`` is the cuDNN and PyTorch form.
+    ``reset_after=True`` is the cuDNN and PyTorch form. The sequences are
+    ``inputs`` ``(batch, dim)`` and ``gate_inputs`` ``(batch, 2 * dim)``,
+    update gate first, then reset gate.
 
     Parameters
     ----------
@@ -29,9 +31,6 @@ class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
     activation, gate_activation : Brick
         Default ``Tanh()`` and ``Logistic()``.
     reset_after : bool
-
-    Sequences: ``inputs`` ``(batch, dim)`` and ``gate_inputs``
-    ``(batch, 2 * dim)``, update gate first, then reset gate.
     """
 
     @lazy(allocation=["dim"])

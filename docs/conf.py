@@ -1,0 +1,11 @@
+"""Sphinx configuration: the tutorials and an API reference from the docstrings."""
+
+project = "brickwork"
+author = "the brickwork developers"
+extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.doctest"]
+napoleon_numpy_docstring = True
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+suppress_warnings = ["ref.python"]
