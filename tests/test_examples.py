@@ -22,6 +22,8 @@ def test_example_runs_quickly(name, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+    if name != "regression" and importlib.util.find_spec("matplotlib") is not None:
+        assert list(tmp_path.glob("*.png")), "every example but regression draws its learning curve"
 
 
 def test_help_lists_the_examples():

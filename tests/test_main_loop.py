@@ -178,3 +178,31 @@ def test_plot_writes_a_png_of_logged_quantities(tmp_path):
         TrainingDataMonitoring([cost], prefix="train"), FinishAfter(after_n_epochs=2),
         Plot(path, ["train_cost", "cost"])]).run()
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_checkpoints_restore_the_random_streams_of_the_graph(tmp_path):
+    from brickwork import tensor
+    from brickwork.algorithms import GradientDescent, Scale
+    from brickwork.roles import PARAMETER, add_role
+    from brickwork.tensor import RandomStreams
+    w = tensor.shared(np.ones(3, dtype="float32"), name="w")
+    add_role(w, PARAMETER)
+    x = tensor.vector("x")
+    streams = RandomStreams(7)
+    start = streams.get_state()
+    cost = (w * x * streams.binomial(x.shape, p=0.5)).sum()
+    path = str(tmp_path / "c.npz")
+
+    def train(extensions):
+        loop = MainLoop(GradientDescent(cost=cost, step_rule=Scale(0.1)),
+                        [{"x": np.ones(3, dtype="float32")}] * 2, extensions=extensions)
+        loop.run()
+        return w.get_value()
+    straight = train([FinishAfter(after_n_epochs=2)])
+    w.set_value(np.ones(3))
+    streams.set_state(start)
+    train([FinishAfter(after_n_epochs=1), Checkpoint(path)])
+    streams.set_state(RandomStreams(99).get_state())  # a new process would start elsewhere
+    w.set_value(np.zeros(3))
+    resumed = train([Load(path), FinishAfter(after_n_epochs=2)])
+    np.testing.assert_array_equal(resumed, straight)

@@ -8,6 +8,8 @@ import numpy as np
 
 from brickwork.models import Classifier
 
+from .plotting import epoch_curve, save_curve
+
 
 def load() -> tuple[np.ndarray, np.ndarray]:
     """Images as time-major sequences ``(8 rows, examples, 8 pixels)`` in [0, 1], and labels."""
@@ -23,6 +25,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples digits", description=__doc__)
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--plot", default="digits.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
     images, labels = load()
     order = np.random.default_rng(0).permutation(len(labels))
@@ -34,6 +37,9 @@ def main(argv: list[str]) -> int:
                         max_updates=20 if args.quick else args.updates, validation_split=0.1, verbose=False)
     for row in history[::max(len(history) // 6, 1)]:
         print(f"train loss {row['train_loss']:.4f}  validation accuracy {row.get('valid_accuracy', 0):.3f}")
+    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss"),
+                           "validation accuracy": epoch_curve(history, "valid_accuracy")},
+               "digits, LSTM(64) over rows", "loss / accuracy", xlabel="epochs")
     accuracy = float((net.predict(test_x).argmax(1) == test_y).mean())
     baseline = _logistic_regression(train_x, train_y, test_x, test_y)
     print(f"test accuracy: LSTM(64) over rows {accuracy:.3f}; logistic regression on pixels {baseline:.3f}")

@@ -15,6 +15,8 @@ from brickwork.extensions import FinishAfter, Printing, TrainingDataMonitoring
 from brickwork.main_loop import MainLoop
 from brickwork.model import Model
 
+from .plotting import save_curve
+
 
 class FeedbackRNN(BaseRecurrent, Initializable):
     """Two recurrent layers; the first also reads the second's previous state."""
@@ -41,6 +43,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples feedback", description=__doc__)
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--plot", default="feedback.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     length, batch, dim = 10, 32, 3
@@ -69,5 +72,7 @@ def main(argv: list[str]) -> int:
     before = float(evaluate(test["x"], test["y"]))
     loop.run()
     after = float(evaluate(test["x"], test["y"]))
+    curve = [(i, row["train_mse"]) for i, row in sorted(loop.log.items()) if "train_mse" in row]
+    save_curve(args.plot, {"training MSE": curve}, "FeedbackRNN, running sums", "MSE")
     print(f"running-sum MSE: predicting zero {baseline:.4f}, untrained {before:.4f}, trained {after:.2e}")
     return 0

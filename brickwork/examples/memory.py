@@ -9,6 +9,8 @@ import numpy as np
 
 from brickwork.models import Regressor
 
+from .plotting import save_curve
+
 
 def make_generator(length: int, recall: int, batch_size: int, rng: np.random.Generator):
     """Batches ``[inputs, targets]`` ``(length, batch, 1)``: the last ``recall`` targets
@@ -58,23 +60,6 @@ def main(argv: list[str]) -> int:
         print(f"T={length:3d} lr={rate:.4f}: {done:5d} updates, train loss {rows[-1]['train_loss']:.4f}, "
               f"recall MSE at T={args.length} {error:.4f} ({time.perf_counter() - started:.1f} s)")
     print(f"recall MSE at T={args.length}: {before:.4f} untrained -> {curve[-1][1]:.4f} trained")
-    _plot(curve, before, args.plot)
+    save_curve(args.plot, {"recall MSE": [(0, before)] + curve}, "memory task, LSTM(10)", "recall MSE")
     return 0
 
-
-def _plot(curve: list, before: float, path: str) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("(no plot: pip install matplotlib)")
-        return
-    figure, axes = plt.subplots(figsize=(5, 3.5))
-    axes.plot([0] + [u for u, _ in curve], [before] + [e for _, e in curve], marker="o")
-    axes.set_xlabel("updates")
-    axes.set_ylabel("recall MSE")
-    axes.set_title("memory task, LSTM(10)")
-    figure.tight_layout()
-    figure.savefig(path)
-    print(f"learning curve written to {path}")

@@ -14,6 +14,7 @@ from brickwork.data import pad_sequences
 from brickwork.models import Classifier
 
 from .datasets import data_file
+from .plotting import epoch_curve, save_curve
 
 TOKEN = re.compile(r"[a-z']+|[!?]")
 
@@ -37,6 +38,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples sentiment", description=__doc__)
     parser.add_argument("--updates", type=int, default=700, help="about two epochs; more overfits")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--plot", default="sentiment.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
     texts, labels = load(limit=2000 if args.quick else None)
     test = len(texts) // 5
@@ -47,8 +49,11 @@ def main(argv: list[str]) -> int:
     print(f"{len(texts)} tweets ({labels.mean():.0%} positive), {len(vocabulary)} words, "
           f"up to {train_x.shape[0]} words each")
     net = Classifier(layers=[("embed", len(vocabulary) + 1, 32), ("lstm", 64), 2], seed=5)
-    net.train([train_x, train_mask, labels[test:]], algo="adam", learning_rate=0.003, batch_size=64,
+    history = net.train([train_x, train_mask, labels[test:]], algo="adam", learning_rate=0.003, batch_size=64,
               max_updates=20 if args.quick else args.updates, validation_split=0.1, verbose=not args.quick)
+    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss"),
+                           "validation accuracy": epoch_curve(history, "valid_accuracy")},
+               "sentiment, embedding + LSTM(64)", "loss / accuracy", xlabel="epochs")
     accuracy = float((net.predict(test_x, test_mask).argmax(1) == labels[:test]).mean())
     print(f"test accuracy: embedding + LSTM(64) {accuracy:.3f}; "
           f"TF-IDF + logistic regression {_tfidf_baseline(texts, labels, test):.3f}; "

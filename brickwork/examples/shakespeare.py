@@ -16,6 +16,7 @@ from brickwork.bricks import Linear, LookupTable
 from brickwork.bricks.recurrent import LSTM, CarriedStates
 
 from .datasets import package_folder
+from .plotting import save_curve
 
 MARKUP = re.compile(r"[#*_]|^\s+", re.MULTILINE)
 
@@ -37,6 +38,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--updates", type=int, default=1500)
     parser.add_argument("--chunk", type=int, default=50, help="steps of backpropagation through time")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--plot", default="shakespeare.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
     text = load(plays=1 if args.quick else 6)
     alphabet = sorted(set(text))
@@ -78,7 +80,7 @@ def main(argv: list[str]) -> int:
     unigram = float(-(frequencies * np.log2(np.maximum(frequencies, 1e-12))).sum())
     print(f"{len(text):,} characters, {size} symbols; unigram entropy {unigram:.2f} bits/char; "
           f"untrained {bits_per_character():.2f} bits/char")
-    updates, position = 20 if args.quick else args.updates, 0
+    updates, position, curve = 20 if args.quick else args.updates, 0, []
     for update in range(1, updates + 1):
         if position + args.chunk + 1 > len(train):
             position = 0
@@ -86,8 +88,10 @@ def main(argv: list[str]) -> int:
         algorithm.process_batch({"x": train[position:position + args.chunk + 1]})
         position += args.chunk
         if update % max(updates // 5, 1) == 0:
+            curve.append((update, bits_per_character()))
             print(f"update {update:5d}: train {algorithm.last_values['cost'] / np.log(2):.3f} bits/char, "
-                  f"validation {bits_per_character():.3f} bits/char", flush=True)
+                  f"validation {curve[-1][1]:.3f} bits/char", flush=True)
+    save_curve(args.plot, {"validation": curve}, "Shakespeare, character LSTM(256)", "bits per character")
     print("sample:\n" + sample(embed, to_gates, lstm, readout, alphabet, 300 if not args.quick else 40))
     return 0
 

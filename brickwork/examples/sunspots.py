@@ -8,6 +8,8 @@ import numpy as np
 
 from brickwork.models import Regressor
 
+from .plotting import epoch_curve, save_curve
+
 
 def load() -> np.ndarray:
     try:
@@ -29,6 +31,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples sunspots", description=__doc__)
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
+    parser.add_argument("--plot", default="sunspots.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
     series = load()
     split = int(0.8 * len(series))
@@ -36,7 +39,7 @@ def main(argv: list[str]) -> int:
     normalized = (series - series[:split].mean()) / scale
     train_x, train_y = windows(normalized[:split], 24)
     net = Regressor(layers=[1, ("gru", 16), 1], seed=3)
-    net.train([train_x, train_y], algo="adam", learning_rate=0.01, batch_size=32,
+    history = net.train([train_x, train_y], algo="adam", learning_rate=0.01, batch_size=32,
               max_updates=20 if args.quick else args.updates, verbose=False)
     # forecast each test year from the 24 years before it; compare with "same as last year"
     history_x, _ = windows(normalized[split - 24:], 24)
@@ -44,6 +47,8 @@ def main(argv: list[str]) -> int:
     actual, previous = series[split:], series[split - 1:-1]
     model_rmse = float(np.sqrt(((forecast - actual) ** 2).mean()))
     persistence_rmse = float(np.sqrt(((previous - actual) ** 2).mean()))
+    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss")}, "sunspots, GRU(16)",
+               "mean squared error (normalized)", xlabel="epochs")
     print(f"one-year-ahead RMSE over {len(actual)} test years: GRU(16) {model_rmse:.1f}, "
           f"persistence {persistence_rmse:.1f}")
     return 0

@@ -3,9 +3,11 @@
 A checkpoint is one ``.npz`` file, written atomically: the parameters (by
 hierarchical name when the main loop has a model, else ``parameter_<i>``),
 the step rule's state (``state_<i>``) and, under ``__meta__``, JSON text with
-the log, the status counters and the data stream's position and random
-state. No graph is pickled: loading needs the same model built by the same
-code, and checks every name and shape before changing anything.
+the log, the status counters, the data stream's position and random
+state, and the state of the random streams the training graph draws from
+(dropout masks; draws inside a scan's step are not included). No graph is
+pickled: loading needs the same model built by the same code, and checks
+every name and shape before changing anything.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..serialization import load_parameters, save_arrays, set_parameter_values
+from ..tensor.random import RandomDraw
+from ..tensor.walk import toposort
 from .base import Extension
 
 
@@ -32,13 +36,25 @@ def _states(main_loop: Any) -> dict[str, Any]:
     return {f"state_{i}": v for i, v in enumerate(main_loop.algorithm.state_variables())}
 
 
+def _random_streams(main_loop: Any) -> list:
+    """The random streams the training graph draws from (dropout masks, noise), in graph order."""
+    algorithm = main_loop.algorithm
+    outputs = [algorithm.cost] + list(getattr(algorithm, "gradients", {}).values())
+    found: dict[int, Any] = {}
+    for node in toposort(outputs):
+        if isinstance(node.op, RandomDraw):
+            found.setdefault(id(node.op.streams), node.op.streams)
+    return list(found.values())
+
+
 def save_checkpoint(main_loop: Any, path: str) -> None:
     """Write parameters, step-rule state, log, counters and stream state to ``path``."""
     arrays = {name: p.get_value() for name, p in {**_parameters(main_loop), **_states(main_loop)}.items()}
     stream = main_loop.data_stream
     meta = {"status": main_loop.status,
             "log": {str(k): _plain(v) for k, v in main_loop.log.items()},
-            "stream": stream.get_state() if hasattr(stream, "get_state") else None}
+            "stream": stream.get_state() if hasattr(stream, "get_state") else None,
+            "random_streams": [r.get_state() for r in _random_streams(main_loop)]}
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     save_arrays(path, arrays)
 
@@ -57,6 +73,8 @@ def load_checkpoint(main_loop: Any, path: str) -> None:
     main_loop.log.update({int(k): v for k, v in meta["log"].items()})
     if meta["stream"] is not None and hasattr(main_loop.data_stream, "set_state"):
         main_loop.data_stream.set_state(meta["stream"])
+    for streams, state in zip(_random_streams(main_loop), meta.get("random_streams", [])):
+        streams.set_state(state)
 
 
 def _plain(row: dict) -> dict:
