@@ -1,6 +1,7 @@
 """MainLoop, extensions, data streams and exact resumption from checkpoints."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ from brickwork.errors import TrainingError
 from brickwork.extensions import (
     Checkpoint,
     DataStreamMonitoring,
+    Extension,
     FinishAfter,
     FinishIfNoImprovementAfter,
     Load,
@@ -141,9 +143,9 @@ def test_checkpoint_extension_runs_on_interrupt(tmp_path):
     path = str(tmp_path / "c.npz")
     mlp, cost, stream, algorithm, model = build()  # noqa: F821
 
-    class Interrupt(Printing):
+    class Interrupt(Extension):
         def do(self, callback):
-            self.main_loop.status["batch_interrupt_received"] = True
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl-C during the batch
     loop = MainLoop(algorithm, stream, model=model,
                     extensions=[Interrupt(every_n_batches=2), Checkpoint(path, every_n_epochs=100)])
     loop.run()
