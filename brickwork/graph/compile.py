@@ -23,6 +23,8 @@ from .gcpause import gc_paused
 from .inplace import inplace_kernels
 from .rewrites import optimize
 
+MAX_GENERATED_STEPS = 20_000
+
 
 class Function:
     """A compiled graph; call it with one array per input.
@@ -96,7 +98,9 @@ class Function:
         self.n_steps = len(self._schedule)
         self._constants = {i: v for i, v in enumerate(template) if v is not None}
         self._result_slots = result_slots
-        self._program = generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
+        # generating Python source pays off per call; for huge graphs compiling it would cost more
+        self._program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
+                         if len(self._schedule) <= MAX_GENERATED_STEPS else self._interpret)
         self._specialized: dict[frozenset, Callable] = {}
         self._by_shapes: dict[tuple, Callable] = {}
 
@@ -171,21 +175,25 @@ class Function:
         run = self._by_shapes[shapes] = self._specialized[key]
         return [storage[s] for s in self._output_slots], run
 
+    def _interpret(self, arguments: Sequence[Any]) -> list:
+        storage = list(self._template)
+        for slot, arg in zip(self._input_slots, arguments):
+            storage[slot] = arg
+        for slot, var in self._shared:
+            storage[slot] = var.container[0]
+        run_schedule(self._schedule, storage)
+        return [storage[s] for s in self._result_slots]
+
     def explain(self, arguments: Sequence[Any]) -> None:
         """Run the interpreter on ``arguments``, which raises an error naming the op that fails."""
-        self._run(arguments)
+        self._interpret(arguments)
 
     def _run(self, arguments: Sequence[Any]) -> list:
         """The generated program; on failure, the interpreter names the op that failed."""
         try:
             return self._program(arguments)
         except Exception:
-            storage = list(self._template)
-            for slot, arg in zip(self._input_slots, arguments):
-                storage[slot] = arg
-            for slot, var in self._shared:
-                storage[slot] = var.container[0]
-            run_schedule(self._schedule, storage)
+            self._interpret(arguments)
             raise
 
 
