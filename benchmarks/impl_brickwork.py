@@ -26,31 +26,26 @@ def build(w: Workload, params: dict[str, np.ndarray], dtype: str = "float32"):
 
 def _compile(w: Workload, params: dict[str, np.ndarray]):
     H, x, y = w.hidden, tensor.tensor3("x"), tensor.tensor3("y")
-    projection = Linear(w.inputs, w.gates * H, name="projection")
-    projection.allocate()
-    projection.W.set_value(params["W_x"])
-    projection.b.set_value(params["b"])
-    pre = projection.apply(x)
-    if w.cell == "lstm":
-        cell = LSTM(H, peepholes=False)
-        cell.allocate()
-        cell.W_state.set_value(params["W_h"])
-        states = cell.apply(pre)[0]
-        weights = {"W_x": projection.W, "b": projection.b, "W_h": cell.W_state}
-    elif w.cell == "rnn":
-        cell = SimpleRecurrent(H, Tanh())
-        cell.allocate()
-        cell.W.set_value(params["W_h"])
-        states = cell.apply(pre)
-        weights = {"W_x": projection.W, "b": projection.b, "W_h": cell.W}
+    if w.cell == "gru":
+        states, weights = _gru(w, params, x)
     else:
-        states, weights = _gru(w, params, pre)
+        projection = _linear("projection", params["W_x"], params["b"])
+        pre = projection.apply(x)
+        if w.cell == "lstm":
+            cell = LSTM(H, peepholes=False)
+            cell.allocate()
+            cell.W_state.set_value(params["W_h"])
+            states = cell.apply(pre)[0]
+            weights = {"W_x": projection.W, "b": projection.b, "W_h": cell.W_state}
+        else:
+            cell = SimpleRecurrent(H, Tanh())
+            cell.allocate()
+            cell.W.set_value(params["W_h"])
+            states = cell.apply(pre)
+            weights = {"W_x": projection.W, "b": projection.b, "W_h": cell.W}
     output = states
     if w.readout:
-        readout = Linear(H, 1, name="readout")
-        readout.allocate()
-        readout.W.set_value(params["W_o"])
-        readout.b.set_value(params["b_o"])
+        readout = _linear("readout", params["W_o"], params["b_o"])
         output = readout.apply(states)
         weights.update(W_o=readout.W, b_o=readout.b)
     loss = ((output - y) ** 2).mean()
@@ -63,30 +58,39 @@ def _compile(w: Workload, params: dict[str, np.ndarray]):
     return step
 
 
-def _gru(w: Workload, params, pre):
-    """PyTorch's GRU on GatedRecurrent(reset_after=True): its update gate is 1 - z."""
-    H = w.hidden
+def _linear(name: str, W: np.ndarray, b: np.ndarray) -> Linear:
+    linear = Linear(*W.shape, name=name)
+    linear.allocate()
+    linear.W.set_value(W)
+    linear.b.set_value(b)
+    return linear
+
+
+def _gru(w: Workload, params, x):
+    """PyTorch's GRU on GatedRecurrent(reset_after=True), whose update gate is PyTorch's 1 - z:
+    the update gate's weights are negated (sigmoid(-a) = 1 - sigmoid(a)), gates reordered."""
+    H, W_x, b, W_h = w.hidden, params["W_x"], params["b"], params["W_h"]
+    to_gates = _linear("to_gates", np.concatenate([-W_x[:, H:2 * H], W_x[:, :H]], axis=1),
+                       np.concatenate([-b[H:2 * H], b[:H]]))
+    to_candidate = _linear("to_candidate", W_x[:, 2 * H:], b[2 * H:])
     cell = GatedRecurrent(H, activation=Tanh(), reset_after=True)
     cell.allocate()
-    W_h = params["W_h"]
     cell.state_to_gates.set_value(np.concatenate([-W_h[:, H:2 * H], W_h[:, :H]], axis=1))
     cell.state_to_state.set_value(W_h[:, 2 * H:])
-    z_r = tensor.concatenate([-pre[..., H:2 * H], pre[..., :H]], axis=-1)
-    states = cell.apply(inputs=pre[..., 2 * H:], gate_inputs=z_r)
-    return states, {"W_x": _param(pre, "W"), "b": _param(pre, "b"),
-                    "state_to_gates": cell.state_to_gates, "state_to_state": cell.state_to_state}
-
-
-def _param(variable, name):
-    from brickwork.graph import ComputationGraph
-    return next(p for p in ComputationGraph(variable).parameters if p.name == name)
+    states = cell.apply(inputs=to_candidate.apply(x), gate_inputs=to_gates.apply(x))
+    return states, {"gates_W": to_gates.W, "gates_b": to_gates.b, "candidate_W": to_candidate.W,
+                    "candidate_b": to_candidate.b, "state_to_gates": cell.state_to_gates,
+                    "state_to_state": cell.state_to_state}
 
 
 def _canonical(w: Workload, grads: dict) -> dict:
+    """Gradients by the canonical names of ``workloads.py`` (undoing the GRU's reordering)."""
     if w.cell != "gru":
         return grads
     H = w.hidden
-    to_gates, to_state = grads.pop("state_to_gates"), grads.pop("state_to_state")
-    grads["W_h"] = np.concatenate([to_gates[:, H:], -to_gates[:, :H], to_state], axis=1)
-    return grads
 
+    def canonical(gates, candidate):
+        return np.concatenate([gates[..., H:], -gates[..., :H], candidate], axis=-1)
+    return {"W_x": canonical(grads["gates_W"], grads["candidate_W"]),
+            "b": canonical(grads["gates_b"], grads["candidate_b"]),
+            "W_h": canonical(grads["state_to_gates"], grads["state_to_state"])}
