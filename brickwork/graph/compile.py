@@ -131,14 +131,6 @@ class Function:
         return outputs
 
 
-    def run_unchecked(self, args: Sequence[np.ndarray]) -> list:
-        """Run on arrays already of the right types; no copies, no updates.
-
-        For callers inside the library (the Scan op runs its step with it):
-        the results may alias the arguments and must not be modified.
-        """
-        return self._run(args)[:len(self._output_slots)]
-
     def specialize(self, args: Sequence[np.ndarray]) -> tuple[list, Callable[[Sequence], list]]:
         """Run once on ``args`` and return the results and a program for arguments of the same shapes.
 

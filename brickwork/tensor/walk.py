@@ -46,11 +46,6 @@ def variables(outputs: Iterable[Variable], stop_at: Iterable[Variable] = ()) -> 
     return list(found.values())
 
 
-def graph_inputs(outputs: Iterable[Variable]) -> list[Variable]:
-    """The variables without an owner that ``outputs`` depend on."""
-    return [v for v in variables(outputs) if v.owner is None]
-
-
 def clone_replace(outputs: list[Variable], replace: dict[Variable, Variable]) -> list[Variable]:
     """``outputs`` rebuilt with each key of ``replace`` swapped for its value.
 
