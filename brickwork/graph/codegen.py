@@ -12,7 +12,9 @@ per compiled graph leaves only the kernel call itself::
         s4 = K1(s3, C5)
         return [s4]
 
-Kernels and constants are bound as globals of the generated function;
+An in-place kernel (see :mod:`brickwork.graph.inplace`) is written out as
+``I3(s1, s1, s2) if s1.__class__ is ndarray else K3(s1, s2)``. Kernels and
+constants are bound as globals of the generated function;
 ``del`` frees each intermediate array right after its last use, as the
 interpreter does.
 """
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 
 def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any]],
@@ -33,7 +37,7 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
     unchanged: they become assignments, and steps whose results nothing
     reads any more are left out.
     """
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"ndarray": np.ndarray}
 
     def name(slot: int) -> str:
         if slot in constants:
@@ -54,6 +58,11 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
             targets = ", ".join(name(s) for s in outs) + ("," if len(outs) > 1 else "")
             if n in aliases:
                 lines.append(f"    {targets} = {name(ins[0])}")
+            elif hasattr(kernel, "position"):  # an in-place kernel: its test inlined, one call saved
+                namespace[f"I{n}"], namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
+                args, target = ", ".join(name(s) for s in ins), name(ins[kernel.position])
+                lines.append(f"    {targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray "
+                             f"else K{n}({args})")
             else:
                 namespace[f"K{n}"] = kernel
                 lines.append(f"    {targets} = K{n}({', '.join(name(s) for s in ins)})")

@@ -64,4 +64,5 @@ def _inplace(op: Any, position: int) -> Callable:
             return into(target, *arrays)
         return fallback(*arrays)
     kernel.op = op  # for error messages
+    kernel.position = position  # the code generator inlines the test above
     return kernel
