@@ -29,14 +29,17 @@ import numpy as np
 
 def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any]],
              constants: dict[int, Any], result_slots: list[int],
-             aliases: frozenset[int] = frozenset()) -> Callable[[Any], list]:
+             aliases: frozenset[int] = frozenset(), fixed: dict[int, Any] | None = None
+             ) -> Callable[[Any], list]:
     """Compile ``schedule`` (steps ``(kernel, ins, outs, releases)``) to a function
     from the input arrays (in ``input_slots`` order) to the result arrays.
 
     Steps listed in ``aliases`` are known to return their first input
-    unchanged: they become assignments, and steps whose results nothing
+    unchanged: they become assignments. Results listed in ``fixed`` (by
+    position) are returned as the given values. Steps whose results nothing
     reads any more are left out.
     """
+    fixed = fixed or {}
     namespace: dict[str, Any] = {"ndarray": np.ndarray}
 
     def name(slot: int) -> str:
@@ -45,7 +48,8 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
             return f"C{slot}"
         return f"s{slot}"
 
-    needed = _needed_steps(schedule, result_slots, aliases)
+    needed = _needed_steps(schedule, [s for i, s in enumerate(result_slots) if i not in fixed], aliases)
+    namespace.update((f"F{i}", value) for i, value in fixed.items())
     produced = set(input_slots) | {slot for slot, _ in shared} | set(constants)
     lines = ["def program(inputs):"]
     if input_slots:
@@ -71,7 +75,8 @@ def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any
         if dead:
             lines.append(f"    del {', '.join(dead)}")
             produced.difference_update(releases)
-    lines.append(f"    return [{', '.join(name(s) for s in result_slots)}]")
+    returned = [f"F{i}" if i in fixed else name(s) for i, s in enumerate(result_slots)]
+    lines.append(f"    return [{', '.join(returned)}]")
     exec(compile("\n".join(lines), "<brickwork program>", "exec"), namespace)  # noqa: S102
     return namespace["program"]
 

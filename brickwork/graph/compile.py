@@ -101,7 +101,6 @@ class Function:
         # generating Python source pays off per call; for huge graphs compiling it would cost more
         self._program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
                          if len(self._schedule) <= MAX_GENERATED_STEPS else self._interpret)
-        self._specialized: dict[frozenset, Callable] = {}
         self._by_shapes: dict[tuple, Callable] = {}
 
     def __call__(self, *args: Any) -> Any:
@@ -131,7 +130,8 @@ class Function:
         return outputs
 
 
-    def specialize(self, args: Sequence[np.ndarray]) -> tuple[list, Callable[[Sequence], list]]:
+    def specialize(self, args: Sequence[np.ndarray], fixed: frozenset[int] = frozenset()
+                   ) -> tuple[list, Callable[[Sequence], list]]:
         """Run once on ``args`` and return the results and a program for arguments of the same shapes.
 
         For functions without updates (a Scan's step): the program returns the
@@ -139,11 +139,13 @@ class Function:
 
         A pass-through step that returned its input unchanged (a ``SumTo`` that
         had nothing to sum, say) becomes a plain assignment, and the ``Shape``
-        it read is no longer computed. The Scan op runs every step after the
-        first with such a program: within one call, shapes do not change.
-        Programs are kept by argument shapes, so later calls skip the probe.
+        it read is no longer computed. Outputs listed in ``fixed`` (shapes,
+        which depend on the arguments' shapes only) keep their first value and
+        are not computed again. The Scan op runs every step after the first
+        with such a program: within one call, shapes do not change. Programs
+        are kept by argument shapes, so later calls skip the probe.
         """
-        shapes = tuple(np.shape(a) for a in args)
+        shapes = (tuple(np.shape(a) for a in args), fixed)
         if shapes in self._by_shapes:
             run = self._by_shapes[shapes]
             return run(args), run
@@ -160,11 +162,9 @@ class Function:
                 aliases.add(n)
             for i in step[3]:
                 storage[i] = None
-        key = frozenset(aliases)
-        if key not in self._specialized:
-            self._specialized[key] = generate(self._schedule, self._input_slots, self._shared,
-                                              self._constants, self._result_slots, key)
-        run = self._by_shapes[shapes] = self._specialized[key]
+        values = {i: storage[self._output_slots[i]] for i in fixed}
+        run = self._by_shapes[shapes] = generate(self._schedule, self._input_slots, self._shared,
+                                                 self._constants, self._result_slots, frozenset(aliases), values)
         return [storage[s] for s in self._output_slots], run
 
     def _interpret(self, arguments: Sequence[Any]) -> list:

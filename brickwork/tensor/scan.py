@@ -75,6 +75,8 @@ class Scan(Op):
         self._first = {k: first.setdefault(id(v), k)
                        for k, v in enumerate(step_outputs) if not self.last[k]}
         self._stacked = [k for k, j in self._first.items() if j == k]
+        # last values of integer non-state outputs (shapes) are the same at every step
+        self._fixed = frozenset(k for k in range(self.n_states, len(step_outputs)) if self.last[k])
 
     def _key(self) -> tuple:
         return (Scan, id(self))
@@ -122,7 +124,7 @@ class Scan(Op):
             arguments = [s[t] for s in seqs] + states + free
             try:
                 if run is None:  # the first step also specializes the step to this call's shapes
-                    results, run = function.specialize(arguments)
+                    results, run = function.specialize(arguments, self._fixed)
                 else:
                     results = run(arguments)
             except Exception as error:
