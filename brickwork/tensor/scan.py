@@ -129,11 +129,10 @@ class Scan(Op):
                     results = run(arguments)
             except Exception as error:
                 _explain(self, function, arguments, t, error)
-            if aliases is None:  # shapes cannot change after the first step: check it once
+            if aliases is None:  # the first step: shapes cannot change after it, so check them once
                 _check_states(self, states, results)
-            states = results[:self.n_states]
-            if aliases is None:
                 aliases = self._allocate(stacked, results, length)
+            states = results[:self.n_states]
             for k in self._stacked:
                 j = aliases.get(k)
                 if j is not None and results[k] is results[j]:
