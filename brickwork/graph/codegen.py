@@ -1,8 +1,8 @@
-"""The executor's fast path: a schedule turned into one straight-line Python function.
+"""The executor's fast path: a schedule turned into straight-line Python.
 
 Interpreting a schedule costs, per kernel, a list of argument lookups, tuple
-unpacking and a loop over released slots. Generating the function below once
-per compiled graph leaves only the kernel call itself::
+unpacking and a loop over released slots. Generating the code once per
+compiled graph leaves only the kernel calls::
 
     def program(inputs):
         s0, s1 = inputs
@@ -14,79 +14,151 @@ per compiled graph leaves only the kernel call itself::
 
 An in-place kernel (see :mod:`brickwork.graph.inplace`) is written out as
 ``I3(s1, s1, s2) if s1.__class__ is ndarray else K3(s1, s2)``. Kernels and
-constants are bound as globals of the generated function;
-``del`` frees each intermediate array right after its last use, as the
-interpreter does.
+constants are bound as globals of the generated function; ``del`` frees each
+intermediate array right after its last use, as the interpreter does.
+
+:func:`generate_loop` wraps the same body in a loop over time steps for a
+Scan (see :mod:`brickwork.graph.loop`): the states are local variables
+carried from one iteration to the next, and each stacked output is written
+straight into its slice of the output buffer (``K7(B0[t], s3, s4)``, the
+kernel's ``perform_into``) instead of being allocated and then copied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from ..errors import ExecutionError
 
-def generate(schedule: list, input_slots: list[int], shared: list[tuple[int, Any]],
-             constants: dict[int, Any], result_slots: list[int],
-             aliases: frozenset[int] = frozenset(), fixed: dict[int, Any] | None = None
+
+class StepFailed(ExecutionError):
+    """Raised by a generated loop: the time step and the states it started from."""
+
+    def __init__(self, t: int, states: list):
+        super().__init__(f"time step {t}")
+        self.t, self.states = t, states
+
+
+def generate(schedule: list, input_slots: Sequence[int], shared: list[tuple[int, Any]],
+             constants: dict[int, Any], result_slots: Sequence[int], types: dict[int, Any]
              ) -> Callable[[Any], list]:
     """Compile ``schedule`` (steps ``(kernel, ins, outs, releases)``) to a function
-    from the input arrays (in ``input_slots`` order) to the result arrays.
+    from the input arrays (in ``input_slots`` order) to the result arrays;
+    ``types`` gives the TensorType of each slot."""
+    emitter = _Emitter(constants, types, "    ")
+    lines = ["def program(inputs):"]
+    if input_slots:
+        lines.append(f"    {', '.join(emitter.name(s) for s in input_slots)}, = inputs")
+    lines += emitter.shared(shared)
+    lines += emitter.body(schedule, set(input_slots) | {slot for slot, _ in shared})
+    lines.append(f"    return [{', '.join(emitter.name(s) for s in result_slots)}]")
+    return emitter.compile(lines, "program")
 
-    Steps listed in ``aliases`` are known to return their first input
-    unchanged: they become assignments. Results listed in ``fixed`` (by
-    position) are returned as the given values. Steps whose results nothing
-    reads any more are left out.
+
+def generate_loop(schedule: list, input_slots: Sequence[int], shared: list[tuple[int, Any]],
+                  constants: dict[int, Any], result_slots: Sequence[int], types: dict[int, Any],
+                  n_sequences: int, n_states: int, written: dict[int, int]) -> Callable[..., list]:
+    """Compile ``schedule`` as the body of a loop over time steps.
+
+    The inputs are ``n_sequences`` sequence slices, then ``n_states`` states,
+    then the rest (free variables); the first ``n_states`` results are the new
+    states. The function returned is
+    ``loop(sequences, states, free, buffers, steps)``: for each ``t`` in
+    ``steps`` it takes slice ``t`` of each sequence, runs the body, writes the
+    result in slot ``r`` into ``buffers[written[r]][t]``, and carries the new
+    states on. It returns the results of the last step. An exception inside
+    the loop becomes :class:`StepFailed` with ``t`` and that step's states.
     """
-    fixed = fixed or {}
-    namespace: dict[str, Any] = {"ndarray": np.ndarray}
+    emitter = _Emitter(constants, types, " " * 12)
+    seq_slots = list(input_slots[:n_sequences])
+    state_slots = list(input_slots[n_sequences:n_sequences + n_states])
+    free_slots = list(input_slots[n_sequences + n_states:])
+    lines = ["def loop(sequences, states, free, buffers, steps):"]
+    lines += [f"    {', '.join(names)}, = {group}" for names, group in (
+        ([f"q{s}" for s in seq_slots], "sequences"), ([f"s{s}" for s in state_slots], "states"),
+        ([f"s{s}" for s in free_slots], "free"), ([f"B{b}" for b in sorted(set(written.values()))], "buffers"))
+        if names]
+    lines += emitter.shared(shared)
+    lines += ["    t = None", "    try:", "        for t in steps:"]
+    lines += [f"            s{s} = q{s}[t]" for s in seq_slots]
+    lines += emitter.body(schedule, set(input_slots) | {slot for slot, _ in shared}, written)
+    lines += [f"            B{written[s]}[t] = {emitter.name(s)}"
+              for s in dict.fromkeys(result_slots) if s in written and s not in emitter.direct]
+    if state_slots:
+        news = ", ".join(emitter.name(s) for s in result_slots[:n_states])
+        lines.append(f"            {', '.join(f's{s}' for s in state_slots)}, = {news},")
+    lines += ["    except Exception as error:",
+              f"        raise StepFailed(t, [{', '.join(f's{s}' for s in state_slots)}]) from error",
+              f"    return [{', '.join(emitter.name(s) for s in result_slots)}]"]
+    emitter.namespace["StepFailed"] = StepFailed
+    return emitter.compile(lines, "loop")
 
-    def name(slot: int) -> str:
-        if slot in constants:
-            namespace[f"C{slot}"] = constants[slot]
+
+class _Emitter:
+    """Writes the lines of one schedule; binds kernels and constants as globals."""
+
+    def __init__(self, constants: dict[int, Any], types: dict[int, Any], indent: str):
+        self.constants, self.types, self.indent = constants, types, indent
+        self.namespace: dict[str, Any] = {"ndarray": np.ndarray}
+        self.direct: set[int] = set()  # results written straight into their buffers
+
+    def name(self, slot: int) -> str:
+        if slot in self.constants:
+            self.namespace[f"C{slot}"] = self.constants[slot]
             return f"C{slot}"
         return f"s{slot}"
 
-    needed = _needed_steps(schedule, [s for i, s in enumerate(result_slots) if i not in fixed], aliases)
-    namespace.update((f"F{i}", value) for i, value in fixed.items())
-    produced = set(input_slots) | {slot for slot, _ in shared} | set(constants)
-    lines = ["def program(inputs):"]
-    if input_slots:
-        lines.append(f"    {', '.join(name(s) for s in input_slots)}, = inputs")
-    for slot, var in shared:
-        namespace[f"SHARED_{slot}"] = var
-        lines.append(f"    s{slot} = SHARED_{slot}.container[0]")
-    for n, (kernel, ins, outs, releases) in enumerate(schedule):
-        if n in needed:
-            targets = ", ".join(name(s) for s in outs) + ("," if len(outs) > 1 else "")
-            if n in aliases:
-                lines.append(f"    {targets} = {name(ins[0])}")
-            elif hasattr(kernel, "position"):  # an in-place kernel: its test inlined, one call saved
-                namespace[f"I{n}"], namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
-                args, target = ", ".join(name(s) for s in ins), name(ins[kernel.position])
-                lines.append(f"    {targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray "
+    def shared(self, shared: list[tuple[int, Any]]) -> list[str]:
+        self.namespace.update((f"SHARED_{slot}", var) for slot, var in shared)
+        return [f"    s{slot} = SHARED_{slot}.container[0]" for slot, _ in shared]
+
+    def body(self, schedule: list, produced: set[int], written: dict[int, int] | None = None) -> list[str]:
+        """The kernel calls; a result in ``written`` goes straight into its buffer
+        where the kernel can write into a given array (recorded in ``direct``)."""
+        written = written or {}
+        lines = []
+        for n, (kernel, ins, outs, releases) in enumerate(schedule):
+            args = ", ".join(self.name(s) for s in ins)
+            targets = ", ".join(self.name(s) for s in outs) + ("," if len(outs) > 1 else "")
+            op = getattr(kernel, "op", None) or getattr(kernel, "__self__", None)
+            ufunc = op.as_ufunc([self.types[s] for s in ins]) if hasattr(op, "as_ufunc") else None
+            into = getattr(op, "perform_into", None)
+            buffer = f"B{written[outs[0]]}[t]" if len(outs) == 1 and outs[0] in written else None
+            in_place = hasattr(kernel, "position")
+            if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[kernel.position],
+                                                                                              outs[0])):
+                self.namespace[f"U{n}"] = ufunc
+                target = buffer or (self.name(ins[kernel.position]) if in_place else None)
+                lines.append(f"{targets} = U{n}({args}{f', out={target}' if target else ''})")
+                self.direct.update(outs if buffer else ())
+            elif buffer and into is not None:
+                self.namespace[f"P{n}"] = into
+                lines += [f"w = {buffer}", f"{targets} = P{n}(w, {args})",
+                          f"if {targets} is not w:", f"    w[...] = {targets}"]
+                self.direct.add(outs[0])
+            elif in_place:  # its test inlined, one call saved
+                self.namespace[f"I{n}"], self.namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
+                target = self.name(ins[kernel.position])
+                lines.append(f"{targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray "
                              f"else K{n}({args})")
             else:
-                namespace[f"K{n}"] = kernel
-                lines.append(f"    {targets} = K{n}({', '.join(name(s) for s in ins)})")
+                self.namespace[f"K{n}"] = kernel
+                lines.append(f"{targets} = K{n}({args})")
             produced.update(outs)
-        dead = [name(s) for s in releases if s not in constants and s in produced]
-        if dead:
-            lines.append(f"    del {', '.join(dead)}")
-            produced.difference_update(releases)
-    returned = [f"F{i}" if i in fixed else name(s) for i, s in enumerate(result_slots)]
-    lines.append(f"    return [{', '.join(returned)}]")
-    exec(compile("\n".join(lines), "<brickwork program>", "exec"), namespace)  # noqa: S102
-    return namespace["program"]
+            dead = [self.name(s) for s in releases if s not in self.constants and s in produced]
+            if dead:
+                lines.append(f"del {', '.join(dead)}")
+                produced.difference_update(releases)
+        return [self.indent + line for line in lines]
 
+    def _fits(self, target: int, result: int) -> bool:
+        """Whether the result of a kernel is known to fit the array in slot ``target``."""
+        shape = self.types[target].shape
+        return bool(shape) and None not in shape and shape == self.types[result].shape
 
-def _needed_steps(schedule: list, result_slots: list[int], aliases: frozenset[int]) -> set[int]:
-    """Steps whose results are read (an aliased step reads only its first input)."""
-    wanted, needed = set(result_slots), set()
-    for n in range(len(schedule) - 1, -1, -1):
-        _, ins, outs, _ = schedule[n]
-        if any(o in wanted for o in outs):
-            needed.add(n)
-            wanted.update(ins[:1] if n in aliases else ins)
-    return needed
+    def compile(self, lines: list[str], name: str) -> Callable:
+        exec(compile("\n".join(lines), f"<brickwork {name}>", "exec"), self.namespace)  # noqa: S102
+        return self.namespace[name]

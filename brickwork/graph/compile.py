@@ -18,7 +18,7 @@ from ..errors import ExecutionError, GraphError, InputError
 from ..tensor.elemwise import conform
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
-from .codegen import generate
+from .codegen import generate, generate_loop
 from .gcpause import gc_paused
 from .inplace import inplace_kernels
 from .rewrites import optimize
@@ -52,8 +52,6 @@ class Function:
         self.outputs = targets[:len(outputs)]
         nodes = toposort(targets, stop_at=self.inputs)
         steps, targets = optimize(nodes, targets)
-        for op, _, _ in steps:
-            getattr(op, "prepare", _nothing)()  # inner graphs (a Scan's step) compile now too
         self._lower(steps, targets, len(outputs))
 
     def _check_inputs(self) -> None:
@@ -90,8 +88,8 @@ class Function:
         result_slots = [slot(v) for v in targets]
         self._output_slots = result_slots[:n_outputs]
         self._update_slots = result_slots[n_outputs:]
-        dtypes = {slots[id(v)]: v.type.dtype for _, ins, outs in steps for v in ins + outs}
-        self._schedule = _schedule(lowered, set(result_slots) | set(self._input_slots), dtypes)
+        self._types = {slots[id(v)]: v.type for _, ins, outs in steps for v in ins + outs}
+        self._schedule = _schedule(lowered, set(result_slots) | set(self._input_slots), self._types)
         self._template = template
         self._shared = shared
         self._constant_ids = {id(v) for v in template if v is not None}
@@ -99,9 +97,9 @@ class Function:
         self._constants = {i: v for i, v in enumerate(template) if v is not None}
         self._result_slots = result_slots
         # generating Python source pays off per call; for huge graphs compiling it would cost more
-        self._program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots)
+        self._program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots,
+                                  self._types)
                          if len(self._schedule) <= MAX_GENERATED_STEPS else self._interpret)
-        self._by_shapes: dict[tuple, Callable] = {}
 
     def __call__(self, *args: Any) -> Any:
         storage = list(self._template)
@@ -130,42 +128,21 @@ class Function:
         return outputs
 
 
-    def specialize(self, args: Sequence[np.ndarray], fixed: frozenset[int] = frozenset()
-                   ) -> tuple[list, Callable[[Sequence], list]]:
-        """Run once on ``args`` and return the results and a program for arguments of the same shapes.
+    def loop(self, n_sequences: int, n_states: int, stacked: Sequence[int]
+             ) -> tuple[Callable[..., list], dict[int, int]]:
+        """This function (a Scan's step) as a loop over time steps; see
+        :func:`~brickwork.graph.codegen.generate_loop`.
 
-        For functions without updates (a Scan's step): the program returns the
-        outputs, with no checks; on an error, :meth:`explain` names the op.
-
-        A pass-through step that returned its input unchanged (a ``SumTo`` that
-        had nothing to sum, say) becomes a plain assignment, and the ``Shape``
-        it read is no longer computed. Outputs listed in ``fixed`` (shapes,
-        which depend on the arguments' shapes only) keep their first value and
-        are not computed again. The Scan op runs every step after the first
-        with such a program: within one call, shapes do not change. Programs
-        are kept by argument shapes, so later calls skip the probe.
+        ``stacked`` lists the outputs to write into buffers. Returns the loop
+        and, for each of them, the index of its buffer: outputs that are one
+        variable share one buffer.
         """
-        shapes = (tuple(np.shape(a) for a in args), fixed)
-        if shapes in self._by_shapes:
-            run = self._by_shapes[shapes]
-            return run(args), run
-        storage = list(self._template)
-        for slot, arg in zip(self._input_slots, args):
-            storage[slot] = arg
-        for slot, var in self._shared:
-            storage[slot] = var.container[0]
-        aliases = set()
-        for n, step in enumerate(self._schedule):
-            run_schedule([step[:3] + ((),)], storage)
-            op = getattr(step[0], "op", None) or getattr(step[0], "__self__", None)
-            if getattr(op, "passes_through", False) and storage[step[2][0]] is storage[step[1][0]]:
-                aliases.add(n)
-            for i in step[3]:
-                storage[i] = None
-        values = {i: storage[self._output_slots[i]] for i in fixed}
-        run = self._by_shapes[shapes] = generate(self._schedule, self._input_slots, self._shared,
-                                                 self._constants, self._result_slots, frozenset(aliases), values)
-        return [storage[s] for s in self._output_slots], run
+        buffer_of_slot: dict[int, int] = {}
+        for k in stacked:
+            buffer_of_slot.setdefault(self._output_slots[k], len(buffer_of_slot))
+        loop = generate_loop(self._schedule, self._input_slots, self._shared, self._constants,
+                             self._output_slots, self._types, n_sequences, n_states, buffer_of_slot)
+        return loop, {k: buffer_of_slot[self._output_slots[k]] for k in stacked}
 
     def _interpret(self, arguments: Sequence[Any]) -> list:
         storage = list(self._template)
@@ -187,10 +164,6 @@ class Function:
         except Exception:
             self._interpret(arguments)
             raise
-
-
-def _nothing() -> None:
-    pass
 
 
 def run_schedule(schedule: list, storage: list) -> None:
@@ -215,7 +188,7 @@ def run_schedule(schedule: list, storage: list) -> None:
         raise ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}") from error
 
 
-def _schedule(lowered: list, keep: set[int], dtypes: dict) -> list:
+def _schedule(lowered: list, keep: set[int], types: dict) -> list:
     """Steps ``(kernel, inputs, outputs, slots to release after it)``."""
     last_use: dict[int, int] = {}
     for n, (_, ins, _) in enumerate(lowered):
@@ -225,7 +198,7 @@ def _schedule(lowered: list, keep: set[int], dtypes: dict) -> list:
     for i, n in last_use.items():
         if i not in keep:
             releases[n].append(i)
-    kernels = inplace_kernels(lowered, releases, keep, dtypes)
+    kernels = inplace_kernels(lowered, releases, keep, types)
     return [(kernel, tuple(ins), tuple(outs), tuple(r))
             for kernel, (_, ins, outs), r in zip(kernels, lowered, releases)]
 

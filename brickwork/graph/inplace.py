@@ -23,7 +23,7 @@ import numpy as np
 
 
 def inplace_kernels(lowered: list, releases: list[list[int]], keep: set[int],
-                    dtypes: dict[int, np.dtype]) -> list[Callable]:
+                    types: dict[int, Any]) -> list[Callable]:
     """The perform function of each lowered step, in place where that is safe."""
     fresh: set[int] = set()
     shared: set[int] = set()
@@ -38,19 +38,19 @@ def inplace_kernels(lowered: list, releases: list[list[int]], keep: set[int],
     candidates = fresh - shared - keep
     kernels = []
     for (op, ins, outs), dying in zip(lowered, releases):
-        position = _reusable_input(op, ins, outs, dying, candidates, dtypes)
+        position = _reusable_input(op, ins, outs, dying, candidates, types)
         kernels.append(op.perform if position is None else _inplace(op, position))
     return kernels
 
 
 def _reusable_input(op: Any, ins: list[int], outs: list[int], dying: list[int],
-                    candidates: set[int], dtypes: dict[int, np.dtype]) -> int | None:
+                    candidates: set[int], types: dict[int, Any]) -> int | None:
     if getattr(op, "perform_into", None) is None or len(outs) != 1:
         return None
     positions = getattr(op, "inplace_positions", range(len(ins)))
     for position, slot in enumerate(ins):
         if position in positions and slot in dying and slot in candidates and ins.count(slot) == 1 \
-                and dtypes.get(slot) == dtypes.get(outs[0]):
+                and types[slot].dtype == types[outs[0]].dtype:
             return position
     return None
 

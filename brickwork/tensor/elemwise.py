@@ -42,6 +42,9 @@ class Elemwise(Op):
     def perform(self, *arrays: np.ndarray) -> np.ndarray:
         return self.ufunc(*arrays)
 
+    def as_ufunc(self, types):
+        return self.ufunc if type(self).perform is Elemwise.perform else None
+
     def perform_into(self, out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         """``perform``, writing into ``out`` (one of ``arrays``) when the result fits it.
 
@@ -258,41 +261,26 @@ class Tanh(FloatUnary):
     ufunc = np.tanh
 
     def vjp(self, node, grads):
-        return [tanh_grad(node.outputs[0], grads[0])]
+        return [mul(grads[0], tanh_derivative(node.outputs[0]))]
 
 
-class OutputGrad(Elemwise):
-    """``g * factor(out)``: the vjp of a function from its output, in one kernel.
+class TanhDerivative(FloatUnary):
+    """``1 - y**2``: the derivative of tanh, from its output ``y``.
 
-    Subclasses give ``_factor(out)``, the derivative as a function of the output.
+    A factor of its own, not fused with the incoming gradient: in a scan's
+    backward step it reads only saved forward values, so it is computed for
+    all time steps before the loop (see :mod:`brickwork.graph.hoist`).
     """
 
-    def perform(self, out, g):
-        return self._factor(out) * g
+    def perform(self, y):
+        return self.perform_into(np.empty_like(y), y)
 
-    def perform_into(self, target, out, g):
-        factor = self._factor(out)
-        try:  # target is an input: too small for the result at worst, and then NumPy refuses
-            return np.multiply(factor, g, out=target)
-        except ValueError:
-            return factor * g
-
-    @staticmethod
-    def _factor(out):
-        raise NotImplementedError
-
-
-class TanhGrad(OutputGrad):
-    """``g * (1 - out**2)``, the vjp of tanh."""
-
-    @staticmethod
-    def _factor(out):
-        factor = np.multiply(out, out, out=np.empty_like(out))
-        return np.subtract(1, factor, out=factor)
+    def perform_into(self, out, y):
+        np.multiply(y, y, out=out)
+        return np.subtract(1, out, out=out)
 
     def vjp(self, node, grads):
-        (out, g), gg = node.inputs, grads[0]
-        return [mul(mul(gg, g), mul(out, -2.0)), tanh_grad(out, gg)]
+        return [mul(grads[0], mul(node.inputs[0], -2.0))]
 
 
 class Sigmoid(FloatUnary):
@@ -309,20 +297,24 @@ class Sigmoid(FloatUnary):
         return out
 
     def vjp(self, node, grads):
-        return [sigmoid_grad(node.outputs[0], grads[0])]
+        return [mul(grads[0], sigmoid_derivative(node.outputs[0]))]
 
 
-class SigmoidGrad(OutputGrad):
-    """``g * out * (1 - out)``, the vjp of the sigmoid."""
+class SigmoidDerivative(FloatUnary):
+    """``y * (1 - y)``: the derivative of the sigmoid, from its output ``y`` (see
+    :class:`TanhDerivative`)."""
 
-    @staticmethod
-    def _factor(out):
-        factor = np.subtract(1, out, out=np.empty_like(out))
-        return np.multiply(factor, out, out=factor)
+    inplace_positions = ()  # the kernel reads ``y`` after writing ``out``
+
+    def perform(self, y):
+        return self.perform_into(np.empty_like(y), y)
+
+    def perform_into(self, out, y):
+        np.subtract(1, y, out=out)
+        return np.multiply(out, y, out=out)
 
     def vjp(self, node, grads):
-        (out, g), gg = node.inputs, grads[0]
-        return [mul(mul(gg, g), sub(1, mul(out, 2.0))), sigmoid_grad(out, gg)]
+        return [mul(grads[0], sub(1, mul(node.inputs[0], 2.0)))]
 
 
 class Softplus(FloatUnary):
@@ -385,7 +377,7 @@ logical_and, logical_or, logical_not = LogicalAnd(), LogicalOr(), LogicalNot()
 isfinite, isnan = IsFinite(), IsNan()
 exp, log, log1p, sqrt, tanh = Exp(), Log(), Log1p(), Sqrt(), Tanh()
 sigmoid, softplus, abs, sign = Sigmoid(), Softplus(), Abs(), Sign()
-sigmoid_grad, tanh_grad = SigmoidGrad(), TanhGrad()
+sigmoid_derivative, tanh_derivative = SigmoidDerivative(), TanhDerivative()
 floor, relu, square = Floor(), Relu(), Square()
 switch = where
 

@@ -109,6 +109,9 @@ class IndexInc(Op):
         return self.perform_into(x.copy(), x, g, *values)
 
     def perform_into(self, out, x, g, *values):
+        """The result written into ``out``: ``x`` itself (in place) or an array of its shape."""
+        if out is not x:
+            out[...] = x
         index = _build_index(self.spec, values)
         if any(item[0] == "array" for item in self.spec):
             np.add.at(out, index, g)

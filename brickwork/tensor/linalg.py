@@ -20,6 +20,7 @@ class MatMul(Op):
 
     broadcasts = True
     fresh_output = True
+    inplace_positions = ()  # the result can go into a given array, never into an input
 
     def make_node(self, a, b):
         from .elemwise import cast
@@ -44,7 +45,17 @@ class MatMul(Op):
         return out
 
     def perform(self, a, b):
+        if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
+            # a stack of rows times one matrix: one large product, not one per leading index
+            return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
         return np.matmul(a, b)
+
+    def as_ufunc(self, types):
+        return np.matmul if all(t.ndim <= 2 for t in types) else None
+
+    def perform_into(self, out, a, b):
+        """The product written into ``out`` (an array of the result's shape)."""
+        return np.matmul(a, b, out=out)
 
     def vjp(self, node, grads):
         (a, b), g = node.inputs, grads[0]

@@ -62,6 +62,14 @@ class Op:
     def vjp(self, node: Node, output_grads: list[Variable]) -> list[Variable | None]:
         raise NotImplementedError(f"{self} has no gradient")
 
+    def as_ufunc(self, types: Sequence[TensorType]) -> Any:
+        """The NumPy ufunc that is ``perform`` for inputs of ``types``, or None.
+
+        Generated code calls such a ufunc directly, with ``out=`` when the
+        result goes into an array given to it (see :mod:`brickwork.graph.codegen`).
+        """
+        return None
+
     def _key(self) -> tuple:
         return (type(self),) + tuple(_hashable(getattr(self, p)) for p in self.props)
 

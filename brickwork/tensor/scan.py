@@ -5,8 +5,11 @@ slice of each sequence, the previous value of each state) into a *step graph*.
 Every variable the step reads that does not depend on those placeholders
 (parameters, contexts, anything computed outside) is a *free variable*: it
 becomes an input of the Scan node, is computed once outside the loop, and is
-what the gradient reaches. Forward, the Scan node runs the step's compiled
-schedule once per step and stacks the outputs along a new leading time axis.
+what the gradient reaches. Forward, the Scan node runs the step once per time
+step and stacks the outputs along a new leading time axis; how it does that
+fast (the step specialized to the call's shapes, the work that reads no state
+hoisted out of the loop, the loop generated as one function) is the business
+of :mod:`brickwork.graph.loop`.
 
 Backward (:meth:`Scan.vjp`) is another scan, over the reversed time axis, of
 the step's vjp graph: it carries the gradient of each state from step to
@@ -17,13 +20,10 @@ from ops too, gradients of gradients work the same way.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
-from ..errors import ExecutionError, GraphError
+from ..errors import GraphError
 from .op import Op, static_value
 from .shape import concatenate, expand_dims
 from .variable import Constant, Node, TensorType, Variable, as_variable
@@ -68,15 +68,8 @@ class Scan(Op):
                              "can keep just their last value")
         inner = toposort(step_outputs, stop_at=seq_in + state_in + free)
         self.pure = all(node.op.pure for node in inner)
-        self._compiled = None
-        self._pool: dict[int, np.ndarray] = {}
-        # an output repeated in the step is stacked once and returned twice
-        first: dict[int, int] = {}
-        self._first = {k: first.setdefault(id(v), k)
-                       for k, v in enumerate(step_outputs) if not self.last[k]}
-        self._stacked = [k for k, j in self._first.items() if j == k]
-        # last values of integer non-state outputs (shapes) are the same at every step
-        self._fixed = frozenset(k for k in range(self.n_states, len(step_outputs)) if self.last[k])
+        self._step_function = None
+        self._runner = None
 
     def _key(self) -> tuple:
         return (Scan, id(self))
@@ -101,119 +94,30 @@ class Scan(Op):
                  for out, keep_last in zip(self.step_outputs, self.last)]
         return Node(self, inputs, types)
 
-    def prepare(self) -> None:
-        """Compile the step (done once, when a function using this scan is compiled)."""
-        self._function()
+    def step_function(self):
+        """The step as a plain compiled function of (slices, states, free variables).
 
-    def _function(self):
-        if self._compiled is None:
+        The fast path does not use it (see :mod:`brickwork.graph.loop`); it runs,
+        interpreted, to name the op that failed when a step raises.
+        """
+        if self._step_function is None:
             from ..graph.compile import Function
             placeholders = [Variable(v.type, name=v.name) for v in self.free]
             outputs = clone_replace(self.step_outputs, dict(zip(self.free, placeholders)))
-            self._compiled = Function(self.seq_in + self.state_in + placeholders, outputs)
-        return self._compiled
+            self._step_function = Function(self.seq_in + self.state_in + placeholders, outputs)
+        return self._step_function
 
     def perform(self, n_steps, *inputs):
+        if self._runner is None:
+            from ..graph.loop import ScanRunner
+            self._runner = ScanRunner(self)
         _, seqs, states, free = self.split((n_steps,) + inputs)
-        length = _length(self, seqs, n_steps)
-        function = self._function()
-        run = None
-        stacked: list[np.ndarray | None] = [None] * len(self.step_outputs)
-        aliases: dict[int, int] | None = None
-        for t in range(length - 1, -1, -1) if self.reverse else range(length):
-            arguments = [s[t] for s in seqs] + states + free
-            try:
-                if run is None:  # the first step also specializes the step to this call's shapes
-                    results, run = function.specialize(arguments, self._fixed)
-                else:
-                    results = run(arguments)
-            except Exception as error:
-                _explain(self, function, arguments, t, error)
-            if aliases is None:  # the first step: shapes cannot change after it, so check them once
-                _check_states(self, states, results)
-                aliases = self._allocate(stacked, results, length)
-            states = results[:self.n_states]
-            for k in self._stacked:
-                j = aliases.get(k)
-                if j is not None and results[k] is results[j]:
-                    continue
-                if j is not None:  # no longer the same array: give k a buffer of its own
-                    stacked[k], aliases = stacked[j].copy(), {a: b for a, b in aliases.items() if a != k}
-                stacked[k][t] = results[k]
-        for k, j in (aliases or {}).items():
-            stacked[k] = stacked[j]
-        final = results if length else states
-        if length == 0 and any(self.last[self.n_states:]):
-            raise ExecutionError(f"{self!r}: zero steps give no last value of a non-state output")
-        outputs = [np.asarray(final[k]) if keep_last
-                   else _empty_if_none(self, k, stacked[self._first.get(k, k)], states)
-                   for k, keep_last in enumerate(self.last)]
+        outputs = self._runner(n_steps, seqs, states, free)
         return outputs[0] if len(outputs) == 1 else outputs
-
-    def _allocate(self, stacked: list, results: list, length: int) -> dict[int, int]:
-        """Buffers for the stacked outputs; outputs that are one array share one.
-
-        A buffer from an earlier call is reused when nothing else refers to it
-        any more (the caller dropped it), which spares the allocation and the
-        page faults of fresh memory at every call.
-        """
-        aliases: dict[int, int] = {}
-        for k in self._stacked:
-            same = next((j for j in self._stacked if j < k and results[j] is results[k]), None)
-            if same is not None:
-                aliases[k] = same
-                continue
-            shape, dtype = (length,) + np.shape(results[k]), self.step_outputs[k].type.dtype
-            pooled = self._pool.get(k)
-            # references to a free pooled buffer: the pool, this name and getrefcount's argument
-            if pooled is None or pooled.shape != shape or sys.getrefcount(pooled) > 3:
-                pooled = self._pool[k] = np.empty(shape, dtype=dtype)
-            stacked[k] = pooled
-        return aliases
 
     def vjp(self, node, grads):
         from .scan_grad import scan_vjp
         return scan_vjp(self, node, grads)
-
-
-def _explain(op: Scan, function: Any, arguments: list, t: int, error: Exception) -> None:
-    """Raise an ExecutionError naming the scan, the time step and the op that failed."""
-    if not isinstance(error, ExecutionError):
-        try:
-            function.explain(arguments)
-        except ExecutionError as named:
-            error = named
-    raise ExecutionError(f"{op!r}, at time step {t}: {error}") from error
-
-
-def _length(op: Scan, seqs: list[np.ndarray], n_steps: np.ndarray) -> int:
-    if not seqs:
-        if int(n_steps) < 0:
-            raise ExecutionError(f"{op!r}: n_steps is needed when there are no sequences")
-        return int(n_steps)
-    lengths = {len(s) for s in seqs}
-    if len(lengths) > 1:
-        raise ExecutionError(f"{op!r}: sequences of different lengths {sorted(lengths)}")
-    return lengths.pop()
-
-
-def _check_states(op: Scan, before: list, after: list) -> None:
-    for k, (old, new) in enumerate(zip(before, after)):
-        if np.shape(old) != np.shape(new):
-            name = op.state_in[k].name or f"state {k}"
-            raise ExecutionError(f"{op!r}: the step turned {name!r} of shape {np.shape(old)} "
-                                 f"into shape {np.shape(new)}; a state must keep its shape")
-
-
-def _empty_if_none(op: Scan, k: int, stacked: np.ndarray | None, states: list) -> np.ndarray:
-    if stacked is not None:
-        return stacked
-    if k < op.n_states:
-        return np.empty((0,) + np.shape(states[k]), dtype=op.step_outputs[k].type.dtype)
-    shape = op.step_outputs[k].type.shape
-    if None in shape:
-        raise ExecutionError(f"{op!r}: with zero steps the shape of output {k} is unknown")
-    return np.empty((0,) + shape, dtype=op.step_outputs[k].type.dtype)
 
 
 def free_variables(outputs: Sequence[Variable], placeholders: Sequence[Variable]) -> list[Variable]:

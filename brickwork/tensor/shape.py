@@ -294,6 +294,7 @@ def ones_like(x: Variable, dtype: Any = None) -> Variable:
 class Concatenate(Op):
     props = ("axis",)
     fresh_output = True
+    inplace_positions = ()  # the result can go into a given array, never into an input
 
     def __init__(self, axis: int):
         self.axis = axis
@@ -322,6 +323,10 @@ class Concatenate(Op):
 
     def perform(self, *xs):
         return np.concatenate(xs, axis=self.axis)
+
+    def perform_into(self, out, *xs):
+        """The joined array written into ``out`` (an array of the result's shape)."""
+        return np.concatenate(xs, axis=self.axis, out=out)
 
     def vjp(self, node, grads):
         g, axis = grads[0], self.axis % node.outputs[0].ndim

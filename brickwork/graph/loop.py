@@ -1,0 +1,190 @@
+"""How a Scan node runs: a program per argument shapes, and pooled output buffers.
+
+The first time a scan runs with given shapes it builds a :class:`_Program`
+for them, kept for later calls with the same shapes:
+
+* its step specialized to those shapes and split at the loop
+  (:mod:`brickwork.graph.hoist`);
+* ``before``: a compiled function from the whole sequences and the free
+  variables to the hoisted values;
+* ``step``: the loop body as one compiled function, which runs the first
+  time step; its results give the shapes of the buffers and are checked
+  against the states;
+* ``loop``: the same body inside a generated loop over the other time
+  steps, which writes each stacked output straight into its buffer
+  (:func:`~brickwork.graph.codegen.generate_loop`).
+
+Output buffers are pooled: a buffer from an earlier call is reused when
+nothing refers to it any more (the caller dropped the result), which spares
+the allocation and the page faults of fresh memory at every call.
+
+When anything fails, the scan's plain step function runs again, interpreted,
+on the arguments of the failing time step, so that the error names the op,
+the time step and the shapes.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ExecutionError, GraphError
+from ..tensor.variable import Constant, TensorType, Variable
+from .codegen import StepFailed
+from .compile import Function
+from .hoist import specialize, split, whole_type
+
+
+class _Program:
+    """A scan's step compiled for one set of argument shapes (see the module doc)."""
+
+    def __init__(self, op: Any, seqs: Sequence[np.ndarray], states: Sequence[Any], free: Sequence[Any]):
+        seq_in = [Variable(TensorType(p.type.dtype, np.shape(s)[1:]), name=p.name) for p, s in zip(op.seq_in, seqs)]
+        state_in = [Variable(TensorType(p.type.dtype, np.shape(s)), name=p.name) for p, s in zip(op.state_in, states)]
+        # small integer free values (shapes, sizes) become constants: the program is for them
+        self.free = [i for i, f in enumerate(free) if not _is_size(f)]
+        free_in = [Variable(TensorType(op.free[i].type.dtype, np.shape(free[i])), name=op.free[i].name)
+                   for i in self.free]
+        replace = dict(zip(op.seq_in + op.state_in, seq_in + state_in))
+        replace.update((op.free[i], v) for i, v in zip(self.free, free_in))
+        replace.update((op.free[i], Constant(f, dtype=op.free[i].type.dtype))
+                       for i, f in enumerate(free) if _is_size(f))
+        outputs = specialize(op.step_outputs, replace, state_in)
+        whole = [Variable(whole_type(p.type), name=p.name) for p in seq_in]
+        parts = split(outputs, seq_in, state_in, free_in, whole)
+        self.before = Function(whole + free_in, parts.before)._program if parts.before else None
+        self.sequences = parts.sequences
+        loop_seqs = [seq_in[i] for i in parts.sequences] + parts.hoisted
+        body = Function(loop_seqs + state_in + free_in, outputs)
+        self.step = body._program
+        # stacked outputs that are whole sequences already (hoisted, or a sequence itself)
+        self.whole = {k: j for k, keep_last in enumerate(op.last) if not keep_last
+                      for j, v in enumerate(loop_seqs) if v is outputs[k]}
+        stacked = [k for k, keep_last in enumerate(op.last) if not keep_last and k not in self.whole]
+        self.loop, self.buffer_of = body.loop(len(loop_seqs), op.n_states, stacked)
+
+    def loop_sequences(self, seqs: Sequence[np.ndarray], free: Sequence[Any]) -> list:
+        """The sequences the loop reads: original ones, then the hoisted values."""
+        hoisted = self.before(list(seqs) + list(free)) if self.before is not None else []
+        return [seqs[i] for i in self.sequences] + hoisted
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.size <= 8
+
+
+def _key(value: Any) -> tuple:
+    """What a program is specialized to: the shape, and the value of a size."""
+    return (np.shape(value), value.tobytes()) if _is_size(value) else np.shape(value)
+
+
+class ScanRunner:
+    """Runs one Scan op: ``runner(n_steps, seqs, states, free)`` gives its outputs."""
+
+    def __init__(self, op: Any):
+        self.op = op
+        self._programs: dict[tuple, _Program] = {}
+        self._pool: dict[int, np.ndarray] = {}
+
+    def __call__(self, n_steps: Any, seqs: list, states: list, free: list) -> list:
+        op = self.op
+        length = _length(op, seqs, n_steps)
+        if length == 0:
+            return self._empty(states)
+        order = range(length - 1, -1, -1) if op.reverse else range(length)
+        t = order[0]
+        try:
+            program = self._program(seqs, states, free)
+            used = [free[i] for i in program.free]
+            sequences = program.loop_sequences(seqs, used)
+            results = program.step([s[t] for s in sequences] + list(states) + used)
+        except Exception as error:
+            self._explain(error, t, seqs, states, free)
+        _check_states(op, states, results)
+        buffers = self._allocate(program, results, length)
+        for k, b in program.buffer_of.items():
+            buffers[b][t] = results[k]
+        if length > 1:
+            try:
+                results = program.loop(sequences, results[:op.n_states], used, buffers, order[1:])
+            except StepFailed as failure:
+                self._explain(failure.__cause__, failure.t, seqs, failure.states, free)
+        outputs = []
+        for k, keep_last in enumerate(op.last):
+            if keep_last:
+                outputs.append(np.asarray(results[k]))
+            elif k in program.whole:
+                outputs.append(sequences[program.whole[k]])
+            else:
+                outputs.append(buffers[program.buffer_of[k]])
+        return outputs
+
+    def _program(self, seqs: list, states: list, free: list) -> _Program:
+        key = (tuple(np.shape(s)[1:] for s in seqs), tuple(np.shape(s) for s in states),
+               tuple(_key(f) for f in free))
+        if key not in self._programs:
+            self._programs[key] = _Program(self.op, seqs, states, free)
+        return self._programs[key]
+
+    def _allocate(self, program: _Program, results: list, length: int) -> list[np.ndarray]:
+        buffers: list[np.ndarray | None] = [None] * len(set(program.buffer_of.values()))
+        for k, b in program.buffer_of.items():
+            if buffers[b] is not None:
+                continue
+            shape, dtype = (length,) + np.shape(results[k]), self.op.step_outputs[k].type.dtype
+            pooled = self._pool.get(k)
+            # references to a free pooled buffer: the pool, this name and getrefcount's argument
+            if pooled is None or pooled.shape != shape or sys.getrefcount(pooled) > 3:
+                pooled = self._pool[k] = np.empty(shape, dtype=dtype)
+            buffers[b] = pooled
+        return buffers
+
+    def _empty(self, states: list) -> list:
+        op, outputs = self.op, []
+        if any(op.last[op.n_states:]):
+            raise ExecutionError(f"{op!r}: zero steps give no last value of a non-state output")
+        for k, keep_last in enumerate(op.last):
+            dtype = op.step_outputs[k].type.dtype
+            if keep_last:
+                outputs.append(np.asarray(states[k]))
+            elif k < op.n_states:
+                outputs.append(np.empty((0,) + np.shape(states[k]), dtype=dtype))
+            elif None in op.step_outputs[k].type.shape:
+                raise ExecutionError(f"{op!r}: with zero steps the shape of output {k} is unknown")
+            else:
+                outputs.append(np.empty((0,) + op.step_outputs[k].type.shape, dtype=dtype))
+        return outputs
+
+    def _explain(self, error: BaseException | None, t: int, seqs: list, states: list, free: list) -> None:
+        """Raise an ExecutionError naming the scan, the time step and the op that failed."""
+        if not isinstance(error, ExecutionError):
+            try:
+                self.op.step_function().explain([s[t] for s in seqs] + list(states) + list(free))
+            except ExecutionError as named:
+                error = named
+        if isinstance(error, GraphError):
+            error = ExecutionError(str(error))
+        raise ExecutionError(f"{self.op!r}, at time step {t}: {error}") from error
+
+
+def _length(op: Any, seqs: list[np.ndarray], n_steps: Any) -> int:
+    if not seqs:
+        if int(n_steps) < 0:
+            raise ExecutionError(f"{op!r}: n_steps is needed when there are no sequences")
+        return int(n_steps)
+    lengths = {len(s) for s in seqs}
+    if len(lengths) > 1:
+        raise ExecutionError(f"{op!r}: sequences of different lengths {sorted(lengths)}")
+    return lengths.pop()
+
+
+def _check_states(op: Any, before: list, after: list) -> None:
+    for k, (old, new) in enumerate(zip(before, after)):
+        if np.shape(old) != np.shape(new):
+            name = op.state_in[k].name or f"state {k}"
+            raise ExecutionError(f"{op!r}: the step turned {name!r} of shape {np.shape(old)} "
+                                 f"into shape {np.shape(new)}; a state must keep its shape")
+
