@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..tensor.elemwise import Cast, Elemwise, Mul
+from ..tensor.indexing import IndexGrad, IndexInc
 from ..tensor.linalg import MatMul
-from ..tensor.shape import BroadcastTo, Identity, Reshape, SumTo
+from ..tensor.shape import BroadcastTo, Identity, Reshape, SumTo, concatenate
 from ..tensor.variable import Constant, TensorType, Variable
 from ..tensor.walk import toposort
 
@@ -55,10 +56,13 @@ def specialize(outputs: Sequence[Variable], replace: dict[Variable, Variable],
 
 
 def _rebuilt(node, inputs: list[Variable], variant: set[int], readers: Counter) -> list[Variable]:
+    rewritten = None
     if isinstance(node.op, Mul):
-        regrouped = _regroup(node, inputs, variant, readers)
-        if regrouped is not None:
-            return [regrouped]
+        rewritten = _regroup(node, inputs, variant, readers)
+    elif isinstance(node.op, IndexInc):
+        rewritten = _gathered(node, inputs)
+    if rewritten is not None:
+        return [rewritten]
     new = node if all(a is b for a, b in zip(inputs, node.inputs)) else node.op.make_node(*inputs)
     if not node.op.pure or len(new.outputs) != 1:
         return new.outputs
@@ -96,6 +100,48 @@ def _regroup(node, inputs: list[Variable], variant: set[int], readers: Counter) 
         return None
     inner, outer = (c, d) if id(c) in variant else (d, c)
     return node.op(inner, node.op(outer, factor))
+
+
+def _gathered(node, inputs: list[Variable]) -> Variable | None:
+    """``IndexInc(... IndexInc(IndexGrad(g0, shape, s0), g1, s1) ..., gn, sn)`` as one
+    concatenation, when the slices ``s0 ... sn`` cut one axis into adjacent pieces.
+
+    That is how the gradient of the gates of an LSTM, sliced out of one
+    array, comes together: one kernel instead of zeros and ``n`` additions.
+    """
+    pieces, x = [(node.op.spec, inputs[1])], inputs[0]
+    while x.owner is not None and isinstance(x.owner.op, IndexInc) and len(x.owner.inputs) == 2:
+        pieces.append((x.owner.op.spec, x.owner.inputs[1]))
+        x = x.owner.inputs[0]
+    if len(inputs) != 2 or x.owner is None or not isinstance(x.owner.op, IndexGrad) or len(x.owner.inputs) != 2:
+        return None
+    pieces.append((x.owner.op.spec, x.owner.inputs[0]))
+    shape = x.type.shape
+    if None in shape:
+        return None
+    cuts = [_cut(spec, shape) for spec, _ in pieces]
+    if None in cuts or len({axis for axis, _, _ in cuts}) != 1:
+        return None
+    axis = cuts[0][0]
+    order = sorted(range(len(pieces)), key=lambda i: cuts[i][1])
+    edges = [0] + [cuts[i][2] for i in order]
+    if [cuts[i][1] for i in order] != edges[:-1] or edges[-1] != shape[axis]:
+        return None
+    for i in order:
+        want = shape[:axis] + (cuts[i][2] - cuts[i][1],) + shape[axis + 1:]
+        if pieces[i][1].type.shape != want:
+            return None
+    return concatenate([pieces[i][1] for i in order], axis=axis)
+
+
+def _cut(spec: tuple, shape: tuple) -> tuple[int, int, int] | None:
+    """``(axis, start, stop)`` when ``spec`` is a unit-step slice of one axis, full on the others."""
+    partial = [(a, item) for a, item in enumerate(spec) if item != ("slice", None, None, None)]
+    if len(partial) != 1 or partial[0][1][0] != "slice" or "?" in partial[0][1] or len(spec) > len(shape):
+        return None
+    axis, (_, start, stop, step) = partial[0]
+    start, stop, step = slice(start, stop, step).indices(shape[axis])
+    return (axis, start, stop) if step == 1 and stop > start else None
 
 
 @dataclass

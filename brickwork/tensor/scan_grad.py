@@ -26,8 +26,8 @@ from ..graph.grad import grad
 from .elemwise import Elemwise
 from .linalg import MatMul
 from .scan import Scan, scan, shift_states
-from .shape import Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
-from .variable import TensorType, Variable
+from .shape import Alloc, Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
+from .variable import Constant, TensorType, Variable
 from .walk import clone_replace, clone_with_mapping, toposort
 
 
@@ -36,6 +36,8 @@ def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     _, seqs, inits, free = op.split(node.inputs)
     histories = _state_histories(op, node)
     stacked = [k for k, keep_last in enumerate(op.last) if not keep_last]
+    if op.n_states:  # outputs nobody reads get zeros from the driver: no sequence of them is needed
+        stacked = [k for k in stacked if not _is_zeros(grads[k])]
     trace = _BackwardStep(op, seqs, free, [grads[k] for k in stacked], stacked)
     saved, trace.shape_values = _saved_outputs(op, node, trace.saved, trace.saved_shapes)
     sources = {"seq": seqs, "prev": [shift_states(op, h, i) for h, i in zip(histories, inits)],
@@ -222,6 +224,13 @@ def _seed(outs, stacked, g_t, carries) -> dict:
     if not known:
         raise GradientError("scan: no gradient reaches the step outputs")
     return known
+
+
+def _is_zeros(v: Variable) -> bool:
+    """Whether ``v`` is an array of zeros by construction (``zeros_like``)."""
+    owner = v.owner
+    return (owner is not None and isinstance(owner.op, Alloc) and isinstance(owner.inputs[0], Constant)
+            and not owner.inputs[0].value.any())
 
 
 def _is_float(v: Variable) -> bool:
