@@ -10,6 +10,9 @@ steps ``(op, inputs, outputs)`` over canonical variables.
   same inputs are computed once;
 * identities (the copies bricks make to tag variables) are dropped;
 * dead code elimination: only what the outputs need is kept;
+* small results early: an op whose results are tiny (a shape, a scalar sum)
+  runs as soon as its inputs exist, so that it does not keep a large input
+  alive until late in the schedule;
 * scan merging: a scan and its augmented copy made for the backward pass
   (the same step, inputs and outputs, plus saved activations) run once, as
   the augmented one.
@@ -51,7 +54,7 @@ def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], li
             seen[key] = node.outputs
         steps.append((op, inputs, node.outputs))
     outputs = [canon.get(id(o), o) for o in outputs]
-    return _prune(steps, outputs), outputs
+    return _small_results_early(_prune(steps, outputs)), outputs
 
 
 def _fold(node: Node, inputs: list[Variable]) -> list[Constant] | None:
@@ -82,6 +85,23 @@ def _prune(steps: list[Step], outputs: list[Variable]) -> list[Step]:
             needed.update(id(i) for i in step[1])
     kept.reverse()
     return kept
+
+
+def _small_results_early(steps: list[Step]) -> list[Step]:
+    """Move each pure step with small results right after the step its inputs come from last.
+
+    Each step gets a rank: its position, or for a small one the highest rank
+    among the producers of its inputs; sorting by (rank, position) keeps
+    every step after its inputs.
+    """
+    rank_of: dict[int, int] = {}
+    keys = []
+    for n, (op, ins, outs) in enumerate(steps):
+        small = op.pure and all(None not in o.type.shape and np.prod(o.type.shape) <= 16 for o in outs)
+        rank = max((rank_of.get(id(v), -1) for v in ins), default=-1) if small else n
+        rank_of.update((id(o), rank) for o in outs)
+        keys.append((rank, n))
+    return [steps[n] for _, n in sorted(keys)]
 
 
 def _merge_augmented_scans(nodes: list[Node], canon: dict[int, Variable]) -> list[Node]:

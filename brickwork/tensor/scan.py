@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import GraphError
 from .op import Op, static_value
-from .shape import concatenate, expand_dims
+from .shape import Shape, concatenate, expand_dims, shape
 from .variable import Constant, Node, TensorType, Variable, as_variable
 from .walk import clone_replace, toposort
 
@@ -180,11 +180,34 @@ def scan(step: Callable[..., Any], sequences: Sequence[Any] = (), states: Sequen
         raise GraphError(f"scan: the step returned {len(outputs)} outputs for {len(states)} states")
     outputs = [_match_state(p, as_variable(o)) for p, o in zip(state_in, outputs)] + [
         as_variable(o) for o in outputs[len(states):]]
+    outputs = _shapes_outside(outputs, seq_in, state_in, sequences)
+    seq_in, sequences = _read_sequences(outputs, seq_in, state_in, sequences, n_steps is None)
     free = free_variables(outputs, seq_in + state_in)
     op = Scan(seq_in, state_in, free, outputs, reverse, last)
     steps = as_variable(-1 if n_steps is None else n_steps, dtype="int64")
     result = op(steps, *sequences, *states, *free)
     return [result] if isinstance(result, Variable) else result
+
+
+def _shapes_outside(outputs: list[Variable], seq_in: list[Variable], state_in: list[Variable],
+                    sequences: list[Variable]) -> list[Variable]:
+    """The step with the shape of a sequence slice taken from the whole sequence, outside
+    the loop: a gradient often reads only the shape of a slice (to undo broadcasting)."""
+    positions = {id(p): i for i, p in enumerate(seq_in)}
+    replace = {node.outputs[0]: shape(sequences[positions[id(node.inputs[0])]])[1:]
+               for node in toposort(outputs, stop_at=seq_in + state_in)
+               if isinstance(node.op, Shape) and id(node.inputs[0]) in positions}
+    return clone_replace(outputs, replace) if replace else outputs
+
+
+def _read_sequences(outputs: list[Variable], seq_in: list[Variable], state_in: list[Variable],
+                    sequences: list[Variable], need_length: bool) -> tuple[list[Variable], list[Variable]]:
+    """The sequences the step reads (and their placeholders); one is kept for its length
+    when there is no ``n_steps``. A sequence nobody reads would only be kept alive."""
+    read = {id(v) for node in toposort(outputs, stop_at=seq_in + state_in) for v in node.inputs}
+    read.update(id(v) for v in outputs)
+    used = [i for i, p in enumerate(seq_in) if id(p) in read] or ([0] if need_length and seq_in else [])
+    return [seq_in[i] for i in used], [sequences[i] for i in used]
 
 
 def _match_state(placeholder: Variable, new: Variable) -> Variable:
