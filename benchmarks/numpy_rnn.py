@@ -14,11 +14,13 @@ from .workloads import Workload
 
 
 def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
+    """``1 / (1 + exp(-x))`` with ``-x`` clipped so that ``exp`` cannot overflow
+    (cheaper in NumPy than the ``tanh`` form)."""
+    np.negative(x, out=out)
+    np.minimum(out, 88.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 class NumpyRNN:
