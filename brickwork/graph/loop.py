@@ -111,7 +111,8 @@ class ScanRunner:
             try:
                 results = program.loop(sequences, results[:op.n_states], used, buffers, order[1:])
             except StepFailed as failure:
-                self._explain(failure.__cause__, failure.t, seqs, failure.states, free)
+                shapes = {k: buffers[b].shape[1:] for k, b in program.buffer_of.items()}
+                self._explain(failure.__cause__, failure.t, seqs, failure.states, free, shapes)
         outputs = []
         for k, keep_last in enumerate(op.last):
             if keep_last:
@@ -158,13 +159,20 @@ class ScanRunner:
                 outputs.append(np.empty((0,) + op.step_outputs[k].type.shape, dtype=dtype))
         return outputs
 
-    def _explain(self, error: BaseException | None, t: int, seqs: list, states: list, free: list) -> None:
-        """Raise an ExecutionError naming the scan, the time step and the op that failed."""
+    def _explain(self, error: BaseException | None, t: int, seqs: list, states: list, free: list,
+                 shapes: dict[int, tuple] | None = None) -> None:
+        """Raise an ExecutionError naming the scan, the time step and the op that failed
+        (or the output whose shape changed)."""
         if not isinstance(error, ExecutionError):
             try:
-                self.op.step_function().explain([s[t] for s in seqs] + list(states) + list(free))
+                results = self.op.step_function()._interpret([s[t] for s in seqs] + list(states) + list(free))
             except ExecutionError as named:
                 error = named
+            else:
+                for k, first in (shapes or {}).items():
+                    if np.shape(results[k]) != first:
+                        error = ExecutionError(f"output {k} has shape {np.shape(results[k])}, but {first} "
+                                               "at the first step; it must keep its shape")
         if isinstance(error, GraphError):
             error = ExecutionError(str(error))
         raise ExecutionError(f"{self.op!r}, at time step {t}: {error}") from error

@@ -80,12 +80,14 @@ class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
         check_features(self, "apply", "inputs", inputs, 4 * self.dim, "4 * dim")
         d, gate = self.dim, self.gate_activation.apply
         pre = inputs + states @ self.W_state
-        pre_in, pre_forget = pre[..., :d], pre[..., d:2 * d]
         pre_cell, pre_out = pre[..., 2 * d:3 * d], pre[..., 3 * d:]
         if self.peepholes:
-            pre_in = pre_in + cells * self.parameter("W_cell_to_in")
-            pre_forget = pre_forget + cells * self.parameter("W_cell_to_forget")
-        next_cells = gate(pre_forget) * cells + gate(pre_in) * self.activation.apply(pre_cell)
+            in_gate = gate(pre[..., :d] + cells * self.parameter("W_cell_to_in"))
+            forget_gate = gate(pre[..., d:2 * d] + cells * self.parameter("W_cell_to_forget"))
+        else:  # the input and forget gates side by side: one kernel for both
+            in_forget = gate(pre[..., :2 * d])
+            in_gate, forget_gate = in_forget[..., :d], in_forget[..., d:]
+        next_cells = forget_gate * cells + in_gate * self.activation.apply(pre_cell)
         if self.peepholes:
             pre_out = pre_out + next_cells * self.parameter("W_cell_to_out")
         next_states = gate(pre_out) * self.activation.apply(next_cells)
