@@ -201,3 +201,25 @@ def test_constant_outputs_and_constant_states():
     h0 = tensor.vector("h0", "float64")
     outputs = scan(lambda h: [h * 0.0 + Constant(np.arange(2.0)), h + 1.0], states=[h0], n_steps=3)
     assert_all_close(*compiled_and_reference(outputs, [h0], [np.zeros(2)], 3))
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_histories_hold_the_initial_state_and_carry_gradients(reverse):
+    from brickwork.testing import check_grads
+
+    def with_history(x, h0, w):
+        plain = scan(lambda x_t, h: tensor.tanh(x_t + h @ w), sequences=[x], states=[h0], reverse=reverse)[0]
+        node = scan_node([plain])
+        op = node.op
+        outputs = Scan(op.seq_in, op.state_in, op.free, op.step_outputs, op.reverse, op.last,
+                       history=True)(*node.inputs)
+        return outputs
+
+    x, h0, w = tensor.tensor3("x", "float64"), tensor.matrix("h0", "float64"), tensor.matrix("w", "float64")
+    states, history = with_history(x, h0, w)
+    values = [f64(4, 2, 3), f64(2, 3), 0.5 * f64(3, 3)]
+    compiled, reference = compiled_and_reference([states, history], [x, h0, w], values, 4)
+    assert_all_close(compiled, reference)
+    expected = [compiled[0], values[1][None]] if reverse else [values[1][None], compiled[0]]
+    np.testing.assert_array_equal(compiled[1], np.concatenate(expected))
+    check_grads(lambda x, h0, w: (with_history(x, h0, w)[1] ** 2).sum(), values, order=2)

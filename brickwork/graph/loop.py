@@ -61,10 +61,17 @@ class _Program:
         body = Function(loop_seqs + state_in + free_in, outputs)
         self.step = body._program
         # stacked outputs that are whole sequences already (hoisted, or a sequence itself)
-        self.whole = {k: j for k, keep_last in enumerate(op.last) if not keep_last
+        history = set(range(op.n_states)) if op.history else set()
+        self.whole = {k: j for k, keep_last in enumerate(op.last) if not keep_last and k not in history
                       for j, v in enumerate(loop_seqs) if v is outputs[k]}
-        stacked = [k for k, keep_last in enumerate(op.last) if not keep_last and k not in self.whole]
+        stacked = [k for k, keep_last in enumerate(op.last)
+                   if (not keep_last or k in history) and k not in self.whole]
         self.loop, self.buffer_of = body.loop(len(loop_seqs), op.n_states, stacked)
+        # the first output written into each buffer (states come first): a state's history
+        # is its buffer's when the state owns it
+        self.owner = {}
+        for k, b in self.buffer_of.items():
+            self.owner.setdefault(b, k)
 
     def loop_sequences(self, seqs: Sequence[np.ndarray], free: Sequence[Any]) -> list:
         """The sequences the loop reads: original ones, then the hoisted values."""
@@ -104,7 +111,7 @@ class ScanRunner:
         except Exception as error:
             self._explain(error, t, seqs, states, free)
         _check_states(op, states, results)
-        buffers = self._allocate(program, results, length)
+        buffers, bases = self._allocate(program, results, length, states)
         for k, b in program.buffer_of.items():
             buffers[b][t] = results[k]
         if length > 1:
@@ -121,7 +128,16 @@ class ScanRunner:
                 outputs.append(sequences[program.whole[k]])
             else:
                 outputs.append(buffers[program.buffer_of[k]])
-        return outputs
+        return outputs + [self._history(program, k, buffers, bases, states) for k in range(op.n_states)
+                          if op.history]
+
+    def _history(self, program: _Program, k: int, buffers: list, bases: list, states: list) -> np.ndarray:
+        """State ``k`` with its initial value, ``(time + 1, ...)``."""
+        b = program.buffer_of[k]
+        if program.owner[b] == k:
+            return bases[b]
+        first = np.asarray(states[k])[None]  # the buffer holds another state's history
+        return np.concatenate([buffers[b], first] if self.op.reverse else [first, buffers[b]])
 
     def _program(self, seqs: list, states: list, free: list) -> _Program:
         key = (tuple(np.shape(s)[1:] for s in seqs), tuple(np.shape(s) for s in states),
@@ -130,18 +146,27 @@ class ScanRunner:
             self._programs[key] = _Program(self.op, seqs, states, free)
         return self._programs[key]
 
-    def _allocate(self, program: _Program, results: list, length: int) -> list[np.ndarray]:
-        buffers: list[np.ndarray | None] = [None] * len(set(program.buffer_of.values()))
-        for k, b in program.buffer_of.items():
-            if buffers[b] is not None:
-                continue
-            shape, dtype = (length,) + np.shape(results[k]), self.op.step_outputs[k].type.dtype
+    def _allocate(self, program: _Program, results: list, length: int, states: list
+                  ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The buffers the loop writes into, and the arrays they are views of.
+
+        A state's history has a row more, for its initial value, written here;
+        the state's buffer is the other rows.
+        """
+        op, buffers, bases = self.op, [], []
+        for k in (program.owner[b] for b in sorted(program.owner)):
+            history = op.history and k < op.n_states
+            shape = (length + history,) + np.shape(results[k])
             pooled = self._pool.get(k)
             # references to a free pooled buffer: the pool, this name and getrefcount's argument
             if pooled is None or pooled.shape != shape or sys.getrefcount(pooled) > 3:
-                pooled = self._pool[k] = np.empty(shape, dtype=dtype)
-            buffers[b] = pooled
-        return buffers
+                pooled = self._pool[k] = np.empty(shape, dtype=op.step_outputs[k].type.dtype)
+            bases.append(pooled)
+            if history:
+                pooled[-1 if op.reverse else 0] = states[k]
+                pooled = pooled[:-1] if op.reverse else pooled[1:]
+            buffers.append(pooled)
+        return buffers, bases
 
     def _empty(self, states: list) -> list:
         op, outputs = self.op, []
@@ -157,7 +182,7 @@ class ScanRunner:
                 raise ExecutionError(f"{op!r}: with zero steps the shape of output {k} is unknown")
             else:
                 outputs.append(np.empty((0,) + op.step_outputs[k].type.shape, dtype=dtype))
-        return outputs
+        return outputs + [np.asarray(s)[None] for s in states if op.history]
 
     def _explain(self, error: BaseException | None, t: int, seqs: list, states: list, free: list,
                  shapes: dict[int, tuple] | None = None) -> None:

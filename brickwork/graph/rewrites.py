@@ -116,7 +116,9 @@ def _merge_augmented_scans(nodes: list[Node], canon: dict[int, Variable]) -> lis
             continue
         twin = augmented.get((id(node.op), tuple(map(id, node.inputs))))
         if twin is not None:
-            canon.update((id(o), t) for o, t in zip(node.outputs, twin.outputs))
+            n = len(node.op.step_outputs)  # then the twin's saved values, and the histories last
+            canon.update((id(o), t) for o, t in zip(node.outputs[:n], twin.outputs))
+            canon.update((id(o), t) for o, t in zip(node.outputs[n:][::-1], twin.outputs[::-1]))
             node = twin
         done.add(id(node))
         merged.append(node)

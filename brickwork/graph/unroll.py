@@ -30,6 +30,7 @@ def unroll(outputs: list[Variable], n_steps: int) -> list[Variable]:
 def _unrolled(node, n_steps: int) -> list[Variable]:
     op: Scan = node.op
     _, seqs, states, free = op.split(node.inputs)
+    initial = states
     length = node.outputs[0].type.shape[0] if not op.last[0] else None
     length = n_steps if length is None else length
     per_step: list[list[Variable]] = []
@@ -43,5 +44,9 @@ def _unrolled(node, n_steps: int) -> list[Variable]:
     if op.reverse:
         per_step.reverse()
     last_step = per_step[0] if op.reverse else per_step[-1]
-    return [last_step[k] if keep_last else stack([step[k] for step in per_step])
-            for k, keep_last in enumerate(op.last)]
+    outputs = [last_step[k] if keep_last else stack([step[k] for step in per_step])
+               for k, keep_last in enumerate(op.last)]
+    for k in range(op.n_states if op.history else 0):
+        values = [step[k] for step in per_step]
+        outputs.append(stack(values + [initial[k]] if op.reverse else [initial[k]] + values))
+    return outputs

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..errors import GraphError
 from .op import Op, static_value
-from .shape import Shape, concatenate, expand_dims, shape
+from .shape import Shape, shape
 from .variable import Constant, Node, TensorType, Variable, as_variable
 from .walk import clone_replace, toposort
 
@@ -36,7 +36,11 @@ class Scan(Op):
     Inputs: ``n_steps`` (int64 scalar, used when there are no sequences),
     then the sequences ``(time, ...)``, the initial states, and the free
     variables. Outputs: one per step output, stacked ``(time, ...)``, except
-    states marked in ``last``, which give only their final value.
+    states marked in ``last``, which give only their final value; then, with
+    ``history``, one per state: its initial value and every new one,
+    ``(time + 1, ...)``, in time order (the initial value first, or last when
+    ``reverse``). The stacked states are views of the histories then, and
+    the state each step read is a view too (what backpropagation needs).
 
     Parameters
     ----------
@@ -52,15 +56,18 @@ class Scan(Op):
     last : tuple of bool
         Per output: keep only the final value (states, and integer outputs
         such as shapes, which do not change from step to step).
+    history : bool
+        Add the history of every state to the outputs.
     """
 
     def __init__(self, seq_in: list[Variable], state_in: list[Variable], free: list[Variable],
                  step_outputs: list[Variable], reverse: bool = False,
-                 last: Sequence[bool] | None = None):
+                 last: Sequence[bool] | None = None, history: bool = False):
         self.seq_in, self.state_in, self.free = seq_in, state_in, free
         self.n_states = len(state_in)
         self.step_outputs = step_outputs
         self.reverse = reverse
+        self.history = history and bool(state_in)
         self.last = tuple(last) if last is not None else (False,) * len(step_outputs)
         if any(keep and out.type.dtype.kind in "fc"
                for keep, out in zip(self.last[len(state_in):], step_outputs[len(state_in):])):
@@ -76,7 +83,8 @@ class Scan(Op):
 
     def __repr__(self) -> str:
         return (f"Scan({len(self.seq_in)} sequences, {len(self.state_in)} states, "
-                f"{len(self.step_outputs)} outputs{', reverse' if self.reverse else ''})")
+                f"{len(self.step_outputs)} outputs{', reverse' if self.reverse else ''}"
+                f"{', history' if self.history else ''})")
 
     def split(self, inputs: Sequence[Any]) -> tuple[Any, list, list, list]:
         """``inputs`` as (n_steps, sequences, initial states, free variables)."""
@@ -92,6 +100,9 @@ class Scan(Op):
             length = None if value is None else int(value)
         types = [out.type if keep_last else TensorType(out.type.dtype, (length,) + out.type.shape)
                  for out, keep_last in zip(self.step_outputs, self.last)]
+        if self.history:
+            rows = None if length is None else length + 1
+            types += [TensorType(s.type.dtype, (rows,) + s.type.shape) for s in self.state_in]
         return Node(self, inputs, types)
 
     def step_function(self):
@@ -213,12 +224,3 @@ def _read_sequences(outputs: list[Variable], seq_in: list[Variable], state_in: l
 def _match_state(placeholder: Variable, new: Variable) -> Variable:
     from .elemwise import conform
     return conform(new, placeholder, f"scan: the step's new value of {placeholder.name or 'a state'!r}")
-
-
-def shift_states(op: Scan, stacked: Variable, initial: Variable) -> Variable:
-    """The state each step read: ``initial`` then the stacked states, shifted by one."""
-    first = expand_dims(initial, 0)
-    if op.reverse:
-        return concatenate([stacked[1:], first], axis=0)
-    return concatenate([first, stacked[:-1]], axis=0)
-

@@ -24,8 +24,9 @@ from __future__ import annotations
 from ..errors import GradientError
 from ..graph.grad import grad
 from .elemwise import Elemwise
+from .indexing import Index
 from .linalg import MatMul
-from .scan import Scan, scan, shift_states
+from .scan import Scan, scan
 from .shape import Alloc, Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
 from .variable import Constant, TensorType, Variable
 from .walk import clone_replace, clone_with_mapping, toposort
@@ -34,18 +35,19 @@ from .walk import clone_replace, clone_with_mapping, toposort
 def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     """Gradients of the inputs of ``node`` (a Scan) given those of its outputs."""
     _, seqs, inits, free = op.split(node.inputs)
-    histories = _state_histories(op, node)
-    stacked = [k for k, keep_last in enumerate(op.last) if not keep_last]
-    if op.n_states:  # outputs nobody reads get zeros from the driver: no sequence of them is needed
-        stacked = [k for k in stacked if not _is_zeros(grads[k])]
-    trace = _BackwardStep(op, seqs, free, [grads[k] for k in stacked], stacked)
-    saved, trace.shape_values = _saved_outputs(op, node, trace.saved, trace.saved_shapes)
-    sources = {"seq": seqs, "prev": [shift_states(op, h, i) for h, i in zip(histories, inits)],
-               "saved": saved}
+    per_step, to_inits = _incoming(op, grads)
+    stacked = sorted(per_step)
+    trace = _BackwardStep(op, seqs, free, [per_step[k] for k in stacked], stacked)
+    sources = list({id(v): v for v, _ in trace.saved}.values())
+    stacked_sources, histories, trace.shape_values = _forward_values(op, node, sources, trace.saved_shapes)
+    by_source = {id(v): stacked for v, stacked in zip(sources, stacked_sources)}
+    saved = [_over_time(by_source[id(v)], specs) for v, specs in trace.saved]
+    # the state each step read: a view of the history
+    sources = {"seq": seqs, "prev": [h[1:] if op.reverse else h[:-1] for h in histories], "saved": saved}
     carries0 = [grads[k] if op.last[k] else zeros_like(init) for k, init in enumerate(inits)]
     accumulators0 = [zeros_like(free[i]) for i in trace.accumulated]
     n_carry = op.n_states + len(accumulators0)
-    results = scan(trace.step, sequences=seqs + sources["prev"] + [grads[k] for k in stacked] + saved,
+    results = scan(trace.step, sequences=seqs + sources["prev"] + [per_step[k] for k in stacked] + saved,
                    states=carries0 + accumulators0, reverse=not op.reverse,
                    last=[True] * n_carry + [False] * (len(trace.d_seq_at) + len(trace.hoisted)))
     d_inits, d_accumulated = results[:op.n_states], results[op.n_states:n_carry]
@@ -57,7 +59,7 @@ def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     for i, d in zip(trace.d_seq_at, d_seqs):
         out[1 + i] = d
     for k, d in enumerate(d_inits):
-        out[base + k] = d if _is_float(inits[k]) else None
+        out[base + k] = (d if to_inits[k] is None else d + to_inits[k]) if _is_float(inits[k]) else None
     for i, d in zip(trace.accumulated, d_accumulated):
         out[base + op.n_states + i] = d
     for (i, _, _), d in zip(trace.hoisted, d_hoisted):
@@ -91,10 +93,10 @@ class _BackwardStep:
         targets = gs[n_x:n_x + op.n_states] + gs[n_x + op.n_states:] + gs[:n_x]
         saved, placeholders, targets = _cut_at_forward_values(op, clones, targets, self.placeholders + leaves)
         # shapes do not change from step to step: the last one serves every step
-        shapes = [i for i, v in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)]
+        shapes = [i for i, (v, _) in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)]
         self.saved = [v for i, v in enumerate(saved) if i not in shapes]
         self.s = [p for i, p in enumerate(placeholders) if i not in shapes]
-        self.saved_shapes = [saved[i] for i in shapes]
+        self.saved_shapes = [saved[i][0] for i in shapes]
         self.shape_placeholders = [placeholders[i] for i in shapes]
         self.shape_values: list[Variable] = []
         d_free = targets[op.n_states:op.n_states + len(d_free_at)]
@@ -160,20 +162,39 @@ def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stop
             continue
         cut.update((id(v), v) for v in node.inputs if id(v) in forward)
     cut.update((id(v), v) for v in targets if id(v) in forward)
-    saved: dict[int, tuple[Variable, Variable]] = {}
+    inner_ids = {id(v) for node in inner for v in node.outputs}
+    saved: dict[tuple, tuple[tuple[Variable, tuple], Variable]] = {}
     replacements = {}
     for clone_id, clone in cut.items():
-        original = _copied_value(forward[clone_id])
-        replacements[clone] = saved.setdefault(id(original), (original, Variable(clone.type)))[1]
+        source, specs = _view_source(forward[clone_id], inner_ids)
+        key = (id(source), specs)
+        replacements[clone] = saved.setdefault(key, ((source, specs), Variable(clone.type)))[1]
     rewritten = clone_replace(targets, replacements)
     return [o for o, _ in saved.values()], [p for _, p in saved.values()], rewritten
 
 
-def _copied_value(v: Variable) -> Variable:
-    """What ``v`` is an identity copy of (``v`` itself if it is none)."""
-    while v.owner is not None and isinstance(v.owner.op, Identity):
+def _view_source(v: Variable, inner_ids: set[int]) -> tuple[Variable, tuple]:
+    """The forward value ``v`` is a copy or a constant slice of, and the slices.
+
+    Each value is saved once: an identity copy is the value it copies, and a
+    slice (one gate of several computed together, say) is taken of the saved
+    value outside the loop, a view, instead of being stacked on its own.
+    """
+    specs: list[tuple] = []
+    while v.owner is not None and id(v.owner.inputs[0]) in inner_ids and _is_float(v):
+        if isinstance(v.owner.op, Index) and len(v.owner.inputs) == 1:
+            specs.insert(0, v.owner.op.spec)
+        elif not isinstance(v.owner.op, Identity):
+            break
         v = v.owner.inputs[0]
-    return v
+    return v, tuple(specs)
+
+
+def _over_time(stacked: Variable, specs: tuple) -> Variable:
+    """``stacked`` ``(time, ...)`` sliced at every step by ``specs``."""
+    for spec in specs:
+        stacked = Index((("slice", None, None, None),) + spec)(stacked)
+    return stacked
 
 
 def _same_shape_source(v: Variable) -> Variable:
@@ -183,32 +204,42 @@ def _same_shape_source(v: Variable) -> Variable:
     return v
 
 
-def _saved_outputs(op: Scan, node, values: list[Variable], shapes: list[Variable]
-                   ) -> tuple[list[Variable], list[Variable]]:
-    """From an augmented forward scan: the stacked ``values`` and the last of the ``shapes``."""
-    if not values and not shapes:
-        return [], []
+def _incoming(op: Scan, grads: list[Variable]) -> tuple[dict[int, Variable], list[Variable | None]]:
+    """The gradients arriving at each time step, by step output, and those of the
+    initial states that come from the histories."""
+    per_step = {k: grads[k] for k, keep_last in enumerate(op.last) if not keep_last}
+    to_inits: list[Variable | None] = [None] * op.n_states
+    n = len(op.step_outputs)
+    for k in range(op.n_states if op.history else 0):
+        g = grads[n + k]
+        if _is_zeros(g):
+            continue
+        to_inits[k], rest = (g[-1], g[:-1]) if op.reverse else (g[0], g[1:])
+        per_step[k] = per_step[k] + rest if k in per_step else rest
+    if op.n_states:  # outputs nobody reads get zeros from the driver: no sequence of them is needed
+        per_step = {k: g for k, g in per_step.items() if not _is_zeros(g)}
+    return per_step, to_inits
+
+
+def _forward_values(op: Scan, node, values: list[Variable], shapes: list[Variable]
+                    ) -> tuple[list[Variable], list[Variable], list[Variable]]:
+    """From an augmented forward scan: the stacked ``values``, the history of every
+    state and the last of the ``shapes``. The compiler runs the augmented scan in
+    place of the plain one (:mod:`brickwork.graph.rewrites`)."""
+    if not op.n_states and not values and not shapes:
+        return [], [], []
     augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + values + shapes, op.reverse,
-                     op.last + (False,) * len(values) + (True,) * len(shapes))
+                     op.last + (False,) * len(values) + (True,) * len(shapes), history=True)
     augmented.base = op
     outputs = augmented(*node.inputs)
     outputs = [outputs] if isinstance(outputs, Variable) else outputs
-    n = len(op.step_outputs)
-    return outputs[n:n + len(values)], outputs[n + len(values):]
+    n, m = len(op.step_outputs), len(op.step_outputs) + len(values)
+    return outputs[n:m], outputs[m + len(shapes):], outputs[m:m + len(shapes)]
 
 
 def _product_over_time(a: Variable, g: Variable) -> Variable:
     """``sum_t a[t].T @ g[t]`` as one matrix product, for ``a``, ``g`` ``(time, batch, .)``."""
     return reshape(a, (-1, a.shape[-1])).T @ reshape(g, (-1, g.shape[-1]))
-
-
-def _state_histories(op: Scan, node) -> list[Variable]:
-    """The stacked states of ``node``; rebuilt stacked where only the last is kept."""
-    if not any(op.last):
-        return node.outputs[:op.n_states]
-    full = Scan(op.seq_in, op.state_in, op.free, op.step_outputs, op.reverse)
-    outputs = full(*node.inputs)
-    return ([outputs] if isinstance(outputs, Variable) else outputs)[:op.n_states]
 
 
 def _seed(outs, stacked, g_t, carries) -> dict:
