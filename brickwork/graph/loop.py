@@ -32,26 +32,30 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExecutionError, GraphError
+from ..tensor.scan import Scan
+from ..tensor.shape import Shape
 from ..tensor.variable import Constant, TensorType, Variable
 from .codegen import StepFailed
 from .compile import Function
 from .hoist import specialize, split, whole_type
 
+MAX_PROGRAMS = 32  # per scan; a new set of shapes beyond that replaces the oldest
+
 
 class _Program:
     """A scan's step compiled for one set of argument shapes (see the module doc)."""
 
-    def __init__(self, op: Any, seqs: Sequence[np.ndarray], states: Sequence[Any], free: Sequence[Any]):
+    def __init__(self, op: Scan, seqs: Sequence[np.ndarray], states: Sequence[Any], free: Sequence[Any],
+                 sizes: frozenset[int]):
         seq_in = [Variable(TensorType(p.type.dtype, np.shape(s)[1:]), name=p.name) for p, s in zip(op.seq_in, seqs)]
         state_in = [Variable(TensorType(p.type.dtype, np.shape(s)), name=p.name) for p, s in zip(op.state_in, states)]
-        # small integer free values (shapes, sizes) become constants: the program is for them
-        self.free = [i for i, f in enumerate(free) if not _is_size(f)]
+        # free values computed from shapes become constants: the program is for them
+        self.free = [i for i in range(len(free)) if i not in sizes]
         free_in = [Variable(TensorType(op.free[i].type.dtype, np.shape(free[i])), name=op.free[i].name)
                    for i in self.free]
         replace = dict(zip(op.seq_in + op.state_in, seq_in + state_in))
         replace.update((op.free[i], v) for i, v in zip(self.free, free_in))
-        replace.update((op.free[i], Constant(f, dtype=op.free[i].type.dtype))
-                       for i, f in enumerate(free) if _is_size(f))
+        replace.update((op.free[i], Constant(free[i], dtype=op.free[i].type.dtype)) for i in sizes)
         outputs = specialize(op.step_outputs, replace, state_in)
         whole = [Variable(whole_type(p.type), name=p.name) for p in seq_in]
         parts = split(outputs, seq_in, state_in, free_in, whole)
@@ -79,20 +83,28 @@ class _Program:
         return [seqs[i] for i in self.sequences] + hoisted
 
 
-def _is_size(value: Any) -> bool:
-    return isinstance(value, np.ndarray) and value.dtype.kind in "iu" and value.size <= 8
-
-
-def _key(value: Any) -> tuple:
-    """What a program is specialized to: the shape, and the value of a size."""
-    return (np.shape(value), value.tobytes()) if _is_size(value) else np.shape(value)
+def _from_shapes(v: Variable, depth: int = 8) -> bool:
+    if isinstance(v, Constant):
+        return True
+    owner = v.owner
+    if owner is None or depth == 0 or v.type.dtype.kind not in "iu" or not owner.op.pure:
+        return False
+    if isinstance(owner.op, Shape):
+        return True
+    if isinstance(owner.op, Scan):  # the last value of a step output (a saved shape)
+        op, k = owner.op, v.index
+        return k < len(op.step_outputs) and op.last[k] and k >= op.n_states and _from_shapes(
+            op.step_outputs[k], depth - 1)
+    return all(_from_shapes(i, depth - 1) for i in owner.inputs)
 
 
 class ScanRunner:
     """Runs one Scan op: ``runner(n_steps, seqs, states, free)`` gives its outputs."""
 
-    def __init__(self, op: Any):
+    def __init__(self, op: Scan):
         self.op = op
+        # the free variables computed from shapes alone (sizes, shape vectors)
+        self.sizes = frozenset(i for i, v in enumerate(op.free) if _from_shapes(v))
         self._programs: dict[tuple, _Program] = {}
         self._pool: dict[int, np.ndarray] = {}
 
@@ -141,9 +153,11 @@ class ScanRunner:
 
     def _program(self, seqs: list, states: list, free: list) -> _Program:
         key = (tuple(np.shape(s)[1:] for s in seqs), tuple(np.shape(s) for s in states),
-               tuple(_key(f) for f in free))
+               tuple(np.asarray(f).tobytes() if i in self.sizes else np.shape(f) for i, f in enumerate(free)))
         if key not in self._programs:
-            self._programs[key] = _Program(self.op, seqs, states, free)
+            if len(self._programs) == MAX_PROGRAMS:  # forget the oldest
+                del self._programs[next(iter(self._programs))]
+            self._programs[key] = _Program(self.op, seqs, states, free, self.sizes)
         return self._programs[key]
 
     def _allocate(self, program: _Program, results: list, length: int, states: list
