@@ -183,7 +183,8 @@ def main() -> None:
     lines = [f"# Benchmark results ({datetime.date.today()})", "",
              f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
              "One training step (forward, backward, gradients of all parameters of a mean-squared loss on "
-             "every output), float32. Times in ms; ratio = median / hand-written NumPy median.", ""]
+             "every output), float32. Times in ms over the repeats, run in three rounds (see README.md); "
+             "ratio = median / hand-written NumPy median. Chart: `results.png`.", ""]
     ratios = {}
     for key in args.workloads.split(","):
         w = WORKLOADS[key]
