@@ -41,3 +41,20 @@ def test_brickwork_model_agrees_with_the_manual_one(cell):
     np.testing.assert_allclose(b_loss, loss, rtol=1e-10)
     for name in grads:
         np.testing.assert_allclose(b_grads[name], grads[name], rtol=1e-8, atol=1e-12)
+
+
+def test_rounds_give_every_implementation_its_repeats(monkeypatch):
+    from benchmarks import run
+    monkeypatch.setattr(run, "PAUSE", 0.0)
+    calls = {"fast": 0, "autograd": 0}
+
+    def counting(name):
+        def step(x, y):
+            calls[name] += 1
+        return {"status": "ok", "step": step, "build": 0.5, "first": 0.0, "error": 0.0, "times": []}
+
+    rows = {name: counting(name) for name in calls} | {"broken": {"status": "DISAGREES"}}
+    run.time_rounds(rows, None, None, repeats=7)
+    assert calls == {"fast": 7, "autograd": run.SLOW["autograd"]}
+    assert rows["fast"]["min"] <= rows["fast"]["median"] <= rows["fast"]["max"]
+    assert rows["fast"]["compile"] >= 0.5 and "step" not in rows["fast"]

@@ -223,3 +223,12 @@ def test_histories_hold_the_initial_state_and_carry_gradients(reverse):
     expected = [compiled[0], values[1][None]] if reverse else [values[1][None], compiled[0]]
     np.testing.assert_array_equal(compiled[1], np.concatenate(expected))
     check_grads(lambda x, h0, w: (with_history(x, h0, w)[1] ** 2).sum(), values, order=2)
+
+
+def test_scalar_states_and_outputs_are_written_into_their_buffers():
+    x, h0 = tensor.matrix("x", "float64"), tensor.scalar("h0", "float64")
+    outputs = scan(lambda x_t, h: [h + tensor.tanh(x_t).sum(), (x_t * 2.0).sum() + 1.0],
+                   sequences=[x], states=[h0])
+    compiled, reference = compiled_and_reference(outputs, [x, h0], [f64(4, 3), np.array(0.5)], 4)
+    assert_all_close(compiled, reference)
+    assert compiled[0].shape == (4,)

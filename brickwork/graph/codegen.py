@@ -126,7 +126,7 @@ class _Emitter:
             op = getattr(kernel, "op", None) or getattr(kernel, "__self__", None)
             ufunc = op.as_ufunc([self.types[s] for s in ins]) if hasattr(op, "as_ufunc") else None
             into = getattr(op, "perform_into", None)
-            buffer = f"B{written[outs[0]]}[t]" if len(outs) == 1 and outs[0] in written else None
+            buffer = f"B{written[outs[0]]}[t, ...]" if len(outs) == 1 and outs[0] in written else None
             in_place = hasattr(kernel, "position")
             if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[kernel.position],
                                                                                               outs[0])):
