@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExecutionError
+from ..tensor.indexing import Index
 
 
 class StepFailed(ExecutionError):
@@ -118,41 +119,43 @@ class _Emitter:
     def body(self, schedule: list, produced: set[int], written: dict[int, int] | None = None) -> list[str]:
         """The kernel calls; a result in ``written`` goes straight into its buffer
         where the kernel can write into a given array (recorded in ``direct``)."""
-        written = written or {}
         lines = []
         for n, (kernel, ins, outs, releases) in enumerate(schedule):
-            args = ", ".join(self.name(s) for s in ins)
-            targets = ", ".join(self.name(s) for s in outs) + ("," if len(outs) > 1 else "")
-            op = getattr(kernel, "op", None) or getattr(kernel, "__self__", None)
-            ufunc = op.as_ufunc([self.types[s] for s in ins]) if hasattr(op, "as_ufunc") else None
-            into = getattr(op, "perform_into", None)
-            buffer = f"B{written[outs[0]]}[t, ...]" if len(outs) == 1 and outs[0] in written else None
-            in_place = hasattr(kernel, "position")
-            if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[kernel.position],
-                                                                                              outs[0])):
-                self.namespace[f"U{n}"] = ufunc
-                target = buffer or (self.name(ins[kernel.position]) if in_place else None)
-                lines.append(f"{targets} = U{n}({args}{f', out={target}' if target else ''})")
-                self.direct.update(outs if buffer else ())
-            elif buffer and into is not None:
-                self.namespace[f"P{n}"] = into
-                lines += [f"w = {buffer}", f"{targets} = P{n}(w, {args})",
-                          f"if {targets} is not w:", f"    w[...] = {targets}"]
-                self.direct.add(outs[0])
-            elif in_place:  # its test inlined, one call saved
-                self.namespace[f"I{n}"], self.namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
-                target = self.name(ins[kernel.position])
-                lines.append(f"{targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray "
-                             f"else K{n}({args})")
-            else:
-                self.namespace[f"K{n}"] = kernel
-                lines.append(f"{targets} = K{n}({args})")
+            lines += self._call(n, kernel, ins, outs, written or {})
             produced.update(outs)
             dead = [self.name(s) for s in releases if s not in self.constants and s in produced]
             if dead:
                 lines.append(f"del {', '.join(dead)}")
                 produced.difference_update(releases)
         return [self.indent + line for line in lines]
+
+    def _call(self, n: int, kernel: Any, ins: tuple, outs: tuple, written: dict[int, int]) -> list[str]:
+        args = ", ".join(self.name(s) for s in ins)
+        targets = ", ".join(self.name(s) for s in outs) + ("," if len(outs) > 1 else "")
+        op = getattr(kernel, "op", None) or getattr(kernel, "__self__", None)
+        ufunc = op.as_ufunc([self.types[s] for s in ins]) if hasattr(op, "as_ufunc") else None
+        buffer = f"B{written[outs[0]]}[t, ...]" if len(outs) == 1 and outs[0] in written else None
+        in_place = hasattr(kernel, "position")
+        if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[kernel.position],
+                                                                                          outs[0])):
+            self.namespace[f"U{n}"] = ufunc
+            target = buffer or (self.name(ins[kernel.position]) if in_place else None)
+            self.direct.update(outs if buffer else ())
+            return [f"{targets} = U{n}({args}{f', out={target}' if target else ''})"]
+        if isinstance(op, Index) and len(ins) == 1 and self.types[outs[0]].ndim:  # a view: index it here
+            self.namespace[f"X{n}"] = op.constant_index()
+            return [f"{targets} = {args}[X{n}]"]
+        if buffer and getattr(op, "perform_into", None) is not None:
+            self.namespace[f"P{n}"] = op.perform_into
+            self.direct.add(outs[0])
+            return [f"w = {buffer}", f"{targets} = P{n}(w, {args})", f"if {targets} is not w:",
+                    f"    w[...] = {targets}"]
+        if in_place:  # its test inlined, one call saved
+            self.namespace[f"I{n}"], self.namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
+            target = self.name(ins[kernel.position])
+            return [f"{targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray else K{n}({args})"]
+        self.namespace[f"K{n}"] = kernel
+        return [f"{targets} = K{n}({args})"]
 
     def _fits(self, target: int, result: int) -> bool:
         """Whether the result of a kernel is known to fit the array in slot ``target``."""

@@ -40,6 +40,10 @@ class Index(Op):
     def perform(self, x, *values):
         return np.asarray(x[_build_index(self.spec, values)])
 
+    def constant_index(self) -> tuple:
+        """The index as a tuple, for an op with no variable parts (generated code applies it)."""
+        return _constant_index(self.spec)
+
     def static_value(self, node):
         source = node.inputs[0]
         if (source.owner is not None and isinstance(source.owner.op, Shape)
