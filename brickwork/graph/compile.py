@@ -36,6 +36,11 @@ class Function:
     updates : list of (SharedVariable, Variable)
     n_steps : int
         Kernels run per call after rewriting (a measure of the work).
+    program : callable
+        From the list of input arrays to the list of results (outputs, then
+        new values of the updated variables), with no checks and no copies:
+        what a call runs after validating its arguments (a Scan runs its
+        step programs directly).
     """
 
     @gc_paused
@@ -97,9 +102,9 @@ class Function:
         self._constants = {i: v for i, v in enumerate(template) if v is not None}
         self._result_slots = result_slots
         # generating Python source pays off per call; for huge graphs compiling it would cost more
-        self._program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots,
+        self.program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots,
                                   self._types)
-                         if len(self._schedule) <= MAX_GENERATED_STEPS else self._interpret)
+                         if len(self._schedule) <= MAX_GENERATED_STEPS else self.interpret)
 
     def __call__(self, *args: Any) -> Any:
         storage = list(self._template)
@@ -144,7 +149,9 @@ class Function:
                              self._output_slots, self._types, n_sequences, n_states, buffer_of_slot)
         return loop, {k: buffer_of_slot[self._output_slots[k]] for k in stacked}
 
-    def _interpret(self, arguments: Sequence[Any]) -> list:
+    def interpret(self, arguments: Sequence[Any]) -> list:
+        """The results for ``arguments``, computed by the plain interpreter (slow); an
+        error names the op that fails and the shapes of its inputs."""
         storage = list(self._template)
         for slot, arg in zip(self._input_slots, arguments):
             storage[slot] = arg
@@ -153,16 +160,12 @@ class Function:
         run_schedule(self._schedule, storage)
         return [storage[s] for s in self._result_slots]
 
-    def explain(self, arguments: Sequence[Any]) -> None:
-        """Run the interpreter on ``arguments``, which raises an error naming the op that fails."""
-        self._interpret(arguments)
-
     def _run(self, arguments: Sequence[Any]) -> list:
         """The generated program; on failure, the interpreter names the op that failed."""
         try:
-            return self._program(arguments)
+            return self.program(arguments)
         except Exception:
-            self._interpret(arguments)
+            self.interpret(arguments)
             raise
 
 

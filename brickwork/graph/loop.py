@@ -59,11 +59,11 @@ class _Program:
         outputs = specialize(op.step_outputs, replace, state_in)
         whole = [Variable(whole_type(p.type), name=p.name) for p in seq_in]
         parts = split(outputs, seq_in, state_in, free_in, whole)
-        self.before = Function(whole + free_in, parts.before)._program if parts.before else None
+        self.before = Function(whole + free_in, parts.before).program if parts.before else None
         self.sequences = parts.sequences
         loop_seqs = [seq_in[i] for i in parts.sequences] + parts.hoisted
         body = Function(loop_seqs + state_in + free_in, outputs)
-        self.step = body._program
+        self.step = body.program
         # stacked outputs that are whole sequences already (hoisted, or a sequence itself)
         history = set(range(op.n_states)) if op.history else set()
         self.whole = {k: j for k, keep_last in enumerate(op.last) if not keep_last and k not in history
@@ -204,7 +204,7 @@ class ScanRunner:
         (or the output whose shape changed)."""
         if not isinstance(error, ExecutionError):
             try:
-                results = self.op.step_function()._interpret([s[t] for s in seqs] + list(states) + list(free))
+                results = self.op.step_function().interpret([s[t] for s in seqs] + list(states) + list(free))
             except ExecutionError as named:
                 error = named
             else:
