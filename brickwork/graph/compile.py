@@ -132,7 +132,6 @@ class Function:
             return outputs[0]
         return outputs
 
-
     def loop(self, n_sequences: int, n_states: int, stacked: Sequence[int]
              ) -> tuple[Callable[..., list], dict[int, int]]:
         """This function (a Scan's step) as a loop over time steps; see

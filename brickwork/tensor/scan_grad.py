@@ -38,9 +38,9 @@ def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
     per_step, to_inits = _incoming(op, grads)
     stacked = sorted(per_step)
     trace = _BackwardStep(op, seqs, free, [per_step[k] for k in stacked], stacked)
-    sources = list({id(v): v for v, _ in trace.saved}.values())
-    stacked_sources, histories, trace.shape_values = _forward_values(op, node, sources, trace.saved_shapes)
-    by_source = {id(v): stacked for v, stacked in zip(sources, stacked_sources)}
+    originals = list({id(v): v for v, _ in trace.saved}.values())
+    stacked_originals, histories, trace.shape_values = _forward_values(op, node, originals, trace.saved_shapes)
+    by_source = {id(v): stacked for v, stacked in zip(originals, stacked_originals)}
     saved = [_over_time(by_source[id(v)], specs) for v, specs in trace.saved]
     # the state each step read: a view of the history
     sources = {"seq": seqs, "prev": [h[1:] if op.reverse else h[:-1] for h in histories], "saved": saved}
