@@ -1,0 +1,92 @@
+"""The base of the quick-start models: bricks from layer specs, ``predict`` and ``summary``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import initialization, tensor
+from ..graph import function
+from .specs import StageBuilder, is_recurrent
+from .training import Trainable
+
+
+class Network(Trainable):
+    """Bricks built from layer specs; see :mod:`brickwork.models`.
+
+    Parameters
+    ----------
+    layers : list of specs
+    seed : int
+    forget_bias : float
+    weights_init : initialization scheme, optional (Glorot uniform)
+    """
+
+    loss_name = "loss"
+
+    def __init__(self, layers: Sequence[Any], seed: int = 1, forget_bias: float = 1.0,
+                 weights_init: Any = None):
+        self.specs = list(layers)
+        self.seed, self.forget_bias = seed, forget_bias
+        self.weights_init = weights_init or initialization.GlorotUniform()
+        builder = StageBuilder(seed, forget_bias, self.weights_init)
+        self.embedded = isinstance(self.specs[0], tuple)
+        width = builder.embed(self.specs[0][1], self.specs[0][2]) if self.embedded else int(self.specs[0])
+        for i, spec in enumerate(self.specs[1:], start=1):
+            width = builder.stage(i, spec, width, last=i == len(self.specs) - 1)
+        self.stages = builder.stages
+        self.recurrent = any(is_recurrent(s) for s in self.specs[1:])
+        self.output_dim = width
+        self._build()
+
+    def _build(self) -> None:
+        dtype = "int64" if self.embedded else None
+        if self.recurrent:
+            self.x = tensor.matrix("x", dtype=dtype) if self.embedded else tensor.tensor3("x")
+            self.mask = tensor.matrix("mask")
+        else:
+            self.x = tensor.vector("x", dtype=dtype) if self.embedded else tensor.matrix("x")
+            self.mask = None
+        h = self.x
+        for _, _, apply in self.stages:
+            h = apply(h, self.mask)
+        self.output = h
+        self._predict = None
+
+    @property
+    def parameters(self) -> list:
+        """Every parameter of every brick, stage by stage."""
+        return [p for _, bricks, _ in self.stages for b in bricks for p in all_parameters(b)]
+
+    def _inputs(self) -> list:
+        return [self.x] + ([self.mask] if self.recurrent else [])
+
+    def predict(self, x: Any, mask: Any = None) -> np.ndarray:
+        """Run the model; works before training too."""
+        if self._predict is None:
+            self._predict = function(self._inputs(), self.prediction())
+        x = np.asarray(x)
+        if self.recurrent and mask is None:
+            mask = np.ones(x.shape[:2], dtype="float32")
+        return self._predict(*([x, mask] if self.recurrent else [x]))
+
+    def summary(self) -> str:
+        """A table of the layers, their bricks, output sizes and parameter counts."""
+        rows, total = [("layer", "bricks", "output", "parameters")], 0
+        for name, bricks, _ in self.stages:
+            count = sum(int(np.prod(p.get_value(borrow=True).shape)) for b in bricks for p in all_parameters(b))
+            total += count
+            last = bricks[-1]
+            size = getattr(last, "dim", None) or getattr(last, "output_dim", "?")
+            shape = f"(time, batch, {size})" if self.recurrent else f"(batch, {size})"
+            rows.append((name, ", ".join(repr(b) for b in bricks), shape, str(count)))
+        rows.append(("total", "", "", str(total)))
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def all_parameters(brick: Any) -> list:
+    """The parameters of ``brick`` and of all its descendants."""
+    return list(brick.parameters) + [p for c in brick.children for p in all_parameters(c)]
