@@ -3,13 +3,17 @@
 A parameter's name is its brick's path and its own name, such as
 ``/mlp/linear_0.W``. Files are written atomically: to a temporary file in the
 same folder, flushed to disk, then renamed over the target, so a failure
-midway leaves the previous file intact.
+midway leaves the previous file intact. A temporary is named
+``.<name>.brickwork-tmp-<pid>-<random>``; one left behind by a killed
+process (its pid no longer runs) is removed by the next write in that folder.
+A written file gets the permissions ``open(path, 'w')`` would give it: those
+of the file it replaces, else ``0o666`` less the user's umask.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -38,19 +42,62 @@ def parameter_dict(bricks: Any) -> dict[str, Any]:
     return found
 
 
+TEMPORARY_MARK = ".brickwork-tmp-"
+
+
 def atomic_write(path: str, write: Callable[[Any], None]) -> None:
-    """Call ``write(file)`` on a temporary file, then move it to ``path`` atomically."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    """Call ``write(file)`` on a temporary file, then move it to ``path`` atomically.
+
+    Temporaries left in the folder by killed writes are removed first.
+    """
+    folder, name = os.path.split(os.path.abspath(path))
+    remove_stale_temporaries(folder)
+    temporary = os.path.join(folder, f".{name}{TEMPORARY_MARK}{os.getpid()}-{secrets.token_hex(4)}")
+    # os.open applies the umask to 0o666 exactly as open(path, 'w') would
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
+        if os.path.exists(path):
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def remove_stale_temporaries(folder: str) -> list[str]:
+    """Delete the temporaries in ``folder`` whose writing process no longer runs.
+
+    Returns
+    -------
+    list of str
+        The paths removed.
+    """
+    removed = []
+    for entry in os.listdir(folder):
+        if entry.startswith(".") and TEMPORARY_MARK in entry and not _writer_alive(entry):
+            try:
+                os.unlink(os.path.join(folder, entry))
+            except FileNotFoundError:  # another writer removed it first
+                continue
+            removed.append(os.path.join(folder, entry))
+    return removed
+
+
+def _writer_alive(temporary: str) -> bool:
+    pid_text = temporary.rsplit(TEMPORARY_MARK, 1)[1].split("-", 1)[0]
+    if not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True
 
 
 def save_arrays(path: str, arrays: dict[str, np.ndarray]) -> None:
