@@ -5,7 +5,7 @@ hierarchical name when the main loop has a model, else ``parameter_<i>``),
 the step rule's state (``state_<i>``) and, under ``__meta__``, JSON text with
 the log, the status counters, the data stream's position and random
 state, and the state of the random streams the training graph draws from
-(dropout masks; draws inside a scan's step are not included). No graph is
+(dropout masks, and draws inside a scan's step, such as sampling). No graph is
 pickled: loading needs the same model built by the same code, and checks
 every name and shape before changing anything.
 """
@@ -20,8 +20,7 @@ import numpy as np
 
 from ..errors import TrainingError
 from ..serialization import load_parameters, save_arrays, set_parameter_values
-from ..tensor.random import RandomDraw
-from ..tensor.walk import toposort
+from ..tensor.random import random_streams
 from .base import Extension
 
 
@@ -37,14 +36,10 @@ def _states(main_loop: Any) -> dict[str, Any]:
 
 
 def _random_streams(main_loop: Any) -> list:
-    """The random streams the training graph draws from (dropout masks, noise), in graph order."""
+    """The random streams the training graph draws from (dropout masks, noise, draws inside
+    scan steps), in graph order."""
     algorithm = main_loop.algorithm
-    outputs = [algorithm.cost] + list(getattr(algorithm, "gradients", {}).values())
-    found: dict[int, Any] = {}
-    for node in toposort(outputs):
-        if isinstance(node.op, RandomDraw):
-            found.setdefault(id(node.op.streams), node.op.streams)
-    return list(found.values())
+    return random_streams([algorithm.cost] + list(getattr(algorithm, "gradients", {}).values()))
 
 
 def save_checkpoint(main_loop: Any, path: str) -> None:

@@ -16,6 +16,7 @@ from .op import Op
 from .random import RandomStreams
 from .reduction import argmax, max, mean, min, norm, sum
 from .scan import Scan, scan
+from .sorting import argmin, argsort, cumsum, one_hot, sort, take_along_axis, top_k
 from .shape import (
     alloc, arange, as_shape, broadcast_to, concatenate, dimshuffle, expand_dims, identity, ones,
     ones_like, reshape, shape, stack, transpose, zeros, zeros_like,
@@ -28,5 +29,5 @@ from .variable import (
 constant = Constant
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
-    "elemwise", "linalg", "nnet", "op", "random", "reduction", "scan_grad", "shape", "variable", "walk")]
+    "elemwise", "linalg", "nnet", "op", "random", "reduction", "scan_grad", "shape", "sorting", "variable", "walk")]
 __all__ += ["scan", "shape"]

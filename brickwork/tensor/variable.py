@@ -214,6 +214,22 @@ class Variable:
         from .reduction import argmax
         return argmax(self, axis=axis, keepdims=keepdims)
 
+    def argmin(self, axis=None, keepdims=False):
+        from .sorting import argmin
+        return argmin(self, axis=axis, keepdims=keepdims)
+
+    def argsort(self, axis=-1):
+        from .sorting import argsort
+        return argsort(self, axis=axis)
+
+    def sort(self, axis=-1):
+        from .sorting import sort
+        return sort(self, axis=axis)
+
+    def cumsum(self, axis=0):
+        from .sorting import cumsum
+        return cumsum(self, axis=axis)
+
     def norm(self, L=2, axis=None):
         from .reduction import norm
         return norm(self, L=L, axis=axis)
