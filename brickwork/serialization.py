@@ -131,7 +131,14 @@ def set_parameter_values(parameters: dict[str, Any], values: dict[str, np.ndarra
 
 
 def load_parameters_into(bricks: Any, source: str | dict[str, np.ndarray]) -> None:
-    """Load a file (or a dict from :func:`load_parameters`) into ``bricks``."""
+    """Load a file (or a dict from :func:`load_parameters`) into ``bricks``.
+
+    The file may be a parameter file, a checkpoint or a saved model: the
+    training state they also hold (``state_<i>``, ``__meta__``,
+    ``__model__``) is skipped.
+    """
     values = load_parameters(source) if isinstance(source, (str, os.PathLike)) else source
+    if "__meta__" in values or "__model__" in values:
+        values = {k: v for k, v in values.items() if not k.startswith(("__", "state_"))}
     set_parameter_values(parameter_dict(bricks), values)
 

@@ -42,8 +42,8 @@ def _random_streams(main_loop: Any) -> list:
     return random_streams([algorithm.cost] + list(getattr(algorithm, "gradients", {}).values()))
 
 
-def save_checkpoint(main_loop: Any, path: str) -> None:
-    """Write parameters, step-rule state, log, counters and stream state to ``path``."""
+def checkpoint_arrays(main_loop: Any) -> dict[str, np.ndarray]:
+    """What a checkpoint holds, as named arrays (the JSON metadata under ``__meta__``)."""
     arrays = {name: p.get_value() for name, p in {**_parameters(main_loop), **_states(main_loop)}.items()}
     stream = main_loop.data_stream
     meta = {"status": main_loop.status,
@@ -51,7 +51,12 @@ def save_checkpoint(main_loop: Any, path: str) -> None:
             "stream": stream.get_state() if hasattr(stream, "get_state") else None,
             "random_streams": [r.get_state() for r in _random_streams(main_loop)]}
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    save_arrays(path, arrays)
+    return arrays
+
+
+def save_checkpoint(main_loop: Any, path: str) -> None:
+    """Write parameters, step-rule state, log, counters and stream state to ``path``."""
+    save_arrays(path, checkpoint_arrays(main_loop))
 
 
 def load_checkpoint(main_loop: Any, path: str) -> None:
@@ -59,6 +64,12 @@ def load_checkpoint(main_loop: Any, path: str) -> None:
     values = load_parameters(path)
     if "__meta__" not in values:
         raise TrainingError(f"{path} is not a checkpoint (no __meta__ entry)")
+    restore_checkpoint(main_loop, values)
+
+
+def restore_checkpoint(main_loop: Any, values: dict[str, np.ndarray]) -> None:
+    """Restore the arrays of :func:`checkpoint_arrays` into ``main_loop``; checked before any change."""
+    values = dict(values)
     meta = json.loads(values.pop("__meta__").tobytes().decode())
     set_parameter_values({**_parameters(main_loop), **_states(main_loop)}, values)
     main_loop.status.update(meta["status"])

@@ -46,7 +46,11 @@ class Printing(Extension):
 
 
 class ProgressBar(Extension):
-    """A tqdm bar per epoch on a terminal; one line per epoch otherwise."""
+    """A tqdm bar per epoch with the batch cost on a terminal; one line per epoch otherwise.
+
+    The line at the end of an epoch gives the epoch's logged values (such as
+    ``train_loss``, the mean batch cost, and the validation metrics).
+    """
 
     def __init__(self) -> None:
         super().__init__(before_epoch=True, after_batch=True, after_epoch=True, after_training=True)
@@ -55,24 +59,39 @@ class ProgressBar(Extension):
     def do(self, callback):
         if callback == "before_epoch":
             self.started = time.perf_counter()
-            if sys.stdout.isatty():
-                try:
-                    from tqdm import tqdm
-                except ImportError:
-                    return
-                stream = self.main_loop.data_stream
-                total = len(stream) if hasattr(stream, "__len__") else None
-                self.bar = tqdm(total=total, desc=f"epoch {self.main_loop.status['epochs_done'] + 1}")
+            self.bar = self._new_bar() if sys.stdout.isatty() else None
         elif callback == "after_batch" and self.bar is not None:
+            self.bar.set_postfix(cost=f"{self.main_loop.algorithm.last_values.get('cost', float('nan')):.4g}",
+                                 refresh=False)
             self.bar.update(1)
-        elif callback in ("after_epoch", "after_training"):
+        elif callback == "after_epoch":
+            values = _scalars(self.log.current_row, self.main_loop.algorithm.last_values)
             if self.bar is not None:
+                self.bar.set_postfix_str(values)
                 self.bar.close()
                 self.bar = None
-            elif callback == "after_epoch":
+            else:
                 status = self.main_loop.status
-                print(f"epoch {status['epochs_done']} done: {status['iterations_done']} batches, "
-                      f"{time.perf_counter() - self.started:.2f} s", flush=True)
+                print(f"epoch {status['epochs_done']}: {status['iterations_done']} batches, "
+                      f"{time.perf_counter() - self.started:.2f} s  {values}", flush=True)
+        elif self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def _new_bar(self) -> Any:
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return None
+        stream = self.main_loop.data_stream
+        total = len(stream) if hasattr(stream, "__len__") else None
+        return tqdm(total=total, desc=f"epoch {self.main_loop.status['epochs_done'] + 1}")
+
+
+def _scalars(row: dict, batch_values: dict) -> str:
+    """The numbers of ``row`` other than the last batch's own values, as ``name value`` pairs."""
+    return "  ".join(f"{k} {v:.4g}" for k, v in row.items()
+                     if isinstance(v, (float, np.floating)) and k not in batch_values)
 
 
 class Timing(Extension):

@@ -20,5 +20,6 @@ The package: :mod:`~brickwork.models.specs` turns layer specs into bricks,
 """
 
 from .heads import Classifier, Regressor
+from .persistence import load_model
 
-__all__ = ["Classifier", "Regressor"]
+__all__ = ["Classifier", "Regressor", "load_model"]

@@ -13,6 +13,11 @@ class Regressor(Network):
 
     per_sequence_target = False
 
+    @property
+    def output_batch_axis(self) -> int:
+        """The batch axis of :meth:`predict`'s result."""
+        return 1 if self.recurrent else 0
+
     def prediction(self) -> Any:
         """The symbolic prediction: ``(time, batch, outputs)`` or ``(batch, outputs)``."""
         return self.output
@@ -38,6 +43,7 @@ class Classifier(Network):
     """Predicts a class per example (per sequence, from its last step); loss: cross-entropy."""
 
     per_sequence_target = True
+    output_batch_axis = 0
 
     def _scores(self) -> Any:
         return self.output[-1] if self.recurrent else self.output
@@ -61,3 +67,6 @@ class Classifier(Network):
         accuracy = tensor.cast(tensor.eq(self._scores().argmax(axis=-1), y), "float32").mean()
         accuracy.name = "accuracy"
         return [cost, accuracy]
+
+
+MODEL_CLASSES = {"Regressor": Regressor, "Classifier": Classifier}

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import initialization, tensor
 from ..graph import function
+from .persistence import save_model
 from .specs import StageBuilder, is_recurrent
 from .training import Trainable
 
@@ -63,14 +64,54 @@ class Network(Trainable):
     def _inputs(self) -> list:
         return [self.x] + ([self.mask] if self.recurrent else [])
 
-    def predict(self, x: Any, mask: Any = None) -> np.ndarray:
-        """Run the model; works before training too."""
+    @property
+    def bricks(self) -> list:
+        """The top-level bricks, stage by stage."""
+        return [b for _, bricks, _ in self.stages for b in bricks]
+
+    def options(self) -> dict[str, Any]:
+        """The constructor's options other than the layers, as saved with the model."""
+        return {"seed": self.seed, "forget_bias": self.forget_bias}
+
+    def save(self, path: str) -> None:
+        """Save to one ``.npz`` file; :func:`~brickwork.models.load_model` reads it back.
+
+        The file holds the specs and options, the parameters and, once the
+        model has trained, the training state (see
+        :mod:`brickwork.models.persistence`); no pickles.
+        """
+        save_model(self, path)
+
+    def predict(self, x: Any, mask: Any = None, batch_size: int | None = None) -> np.ndarray:
+        """Run the model on ``x``; works before training too.
+
+        Parameters
+        ----------
+        x : array
+            ``(time, batch, features)`` for recurrent models (``(time, batch)``
+            integers with an embedding), ``(batch, features)`` otherwise.
+        mask : array ``(time, batch)``, optional
+            1 where a sequence has data; all ones by default.
+        batch_size : int, optional
+            Run this many examples at a time (less memory); all at once by default.
+
+        Returns
+        -------
+        array
+            As :meth:`prediction` describes, with the batch axis of ``x``.
+        """
         if self._predict is None:
             self._predict = function(self._inputs(), self.prediction())
         x = np.asarray(x)
         if self.recurrent and mask is None:
             mask = np.ones(x.shape[:2], dtype="float32")
-        return self._predict(*([x, mask] if self.recurrent else [x]))
+        axis = 1 if self.recurrent else 0
+        size = x.shape[axis]
+        parts = [self._predict(*([x, mask] if self.recurrent else [x]))] if not batch_size else [
+            self._predict(*[np.take(a, np.arange(i, min(i + batch_size, size)), axis=axis)
+                            for a in ([x, mask] if self.recurrent else [x])])
+            for i in range(0, size, batch_size)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=self.output_batch_axis)
 
     def summary(self) -> str:
         """A table of the layers, their bricks, output sizes and parameter counts."""
