@@ -5,6 +5,17 @@ lowers them to a list of steps over numbered storage slots. Running is one
 loop over that list; a slot is released as soon as its last reader has run,
 so intermediate arrays do not outlive their use. Updates of shared variables
 are computed first and written together, so they are simultaneous.
+
+Buffers have owners. A compiled function owns the arrays its kernels make,
+never its arguments, constants or shared values. Every slot is tracked as a
+view of the buffers it may share memory with (through slices, reshapes,
+transposes, scans, ...), and a buffer is alive while a slot of it is still
+to be read or is a result. A kernel writes in place only into a buffer the
+function owns and that nothing alive can see (:mod:`brickwork.graph.inplace`),
+so the in-place pass never changes a result. A result that is a view, an
+argument, a constant or repeated is copied before it is returned: the caller
+owns what it gets, and no later call changes it (a scan reuses a pooled
+buffer only when nothing refers to it any more, :mod:`brickwork.graph.loop`).
 """
 
 from __future__ import annotations
@@ -200,7 +211,7 @@ def _schedule(lowered: list, keep: set[int], types: dict) -> list:
     for i, n in last_use.items():
         if i not in keep:
             releases[n].append(i)
-    kernels = inplace_kernels(lowered, releases, keep, types)
+    kernels = inplace_kernels(lowered, keep, types)
     return [(kernel, tuple(ins), tuple(outs), tuple(r))
             for kernel, (_, ins, outs), r in zip(kernels, lowered, releases)]
 
