@@ -20,8 +20,8 @@ from fuzz_graphs import Case, plain_case, scan_case
 from brickwork import function
 from brickwork.graph import ComputationGraph, evaluate
 
-PLAIN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_EXAMPLES", "150"))
-SCAN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_SCAN_EXAMPLES", "25"))
+PLAIN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_EXAMPLES", "300"))
+SCAN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_SCAN_EXAMPLES", "40"))
 FIRST_SEED = int(os.environ.get("BRICKWORK_FUZZ_SEED", "0"))
 # float64 throughout; the compiler may reorder sums and products (hoisting, regrouping,
 # one matmul for a stack of rows), which changes rounding by a few ulps per op over a few
