@@ -241,7 +241,9 @@ def test_custom_brick_by_subclassing_with_auxiliary_variables_and_properties():
     assert y.name == "doubler_apply_doubled" and brick.apply.inputs == ["x"]
     from brickwork.graph import ComputationGraph
     graph = ComputationGraph(y)
-    assert [v.name for v in graph.auxiliary_variables] == ["mean_of_x"]
+    # Blocks names an auxiliary variable <brick>_<application>_<name>; tag.name keeps the short name
+    assert [v.name for v in graph.auxiliary_variables] == ["doubler_apply_mean_of_x"]
+    assert [v.tag.name for v in graph.auxiliary_variables] == ["mean_of_x"]
     assert brick.split.outputs == ["left", "right"]
     assert [v.name for v in brick.split(x)] == ["doubler_split_left", "doubler_split_right"]
 

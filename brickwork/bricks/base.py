@@ -8,9 +8,10 @@ down to the children (``push_allocation_config``,
 variables), ``initialize()`` their values, then ``apply``. Each step triggers
 the ones before it when needed.
 
-``@application`` (see :class:`Application`) marks a method that builds graph:
-calling it on a brick tags the inputs and outputs with their roles, brick and
-application, and names them ``<brick>_<application>_<name>``.
+``@application`` (see :mod:`brickwork.bricks.application`) marks a method
+that builds graph: calling it on a brick tags the inputs and outputs with
+their roles, brick and application, and names them
+``<brick>_<application>_<name>``.
 
 ``@lazy(allocation=[...], initialization=[...])`` lets ``__init__`` be called
 without those arguments; they can be set as attributes later, by the user or
@@ -20,16 +21,21 @@ raises an error naming the brick and the argument.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
 
 from ..errors import BrickError
-from ..roles import AUXILIARY, INPUT, OUTPUT, VariableRole, add_role
-from ..tensor.variable import SharedVariable, Variable, shared
+from ..roles import VariableRole, add_role
+from ..tensor.variable import SharedVariable, shared
+from .application import Application, ApplicationCall, BoundApplication, application
+
+__all__ = ["Application", "ApplicationCall", "BoundApplication", "Brick", "application",
+           "check_features", "lazy"]
 
 
 class _Children(list):
@@ -80,21 +86,26 @@ class Brick:
 
     # -- configuration --------------------------------------------------------
     def push_allocation_config(self) -> None:
-        """Pass allocation settings down to the children (recursively)."""
-        self._push_allocation_config()
-        self.allocation_config_pushed = True
-        for child in self.children:
-            child.push_allocation_config()
+        """Pass allocation settings down to the children (recursively).
+
+        When a brick of the tree fails, every flag of the tree is left as it was.
+        """
+        with _flags_restored_on_error(self, "allocation_config_pushed"):
+            self._push_allocation_config()
+            self.allocation_config_pushed = True
+            for child in self.children:
+                child.push_allocation_config()
 
     def _push_allocation_config(self) -> None:
         """Hook: set the children's allocation attributes from this brick's."""
 
     def push_initialization_config(self) -> None:
         """Pass initialization settings down to the children (recursively)."""
-        self._push_initialization_config()
-        self.initialization_config_pushed = True
-        for child in self.children:
-            child.push_initialization_config()
+        with _flags_restored_on_error(self, "initialization_config_pushed"):
+            self._push_initialization_config()
+            self.initialization_config_pushed = True
+            for child in self.children:
+                child.push_initialization_config()
 
     def _push_initialization_config(self) -> None:
         """Hook: set the children's initialization attributes from this brick's."""
@@ -106,7 +117,7 @@ class Brick:
         for child in self.children:
             if not child.allocated:  # a child allocated on its own keeps its parameters
                 child.allocate()
-        _require(self, getattr(self, "_lazy_allocation", ()), "allocate")
+        _require(self, getattr(self, "allocation_args", ()), "allocate")
         self.parameters = []
         self._allocate()
         self.allocated = True
@@ -122,7 +133,7 @@ class Brick:
             self.push_initialization_config()
         for child in self.children:
             child.initialize()
-        _require(self, getattr(self, "_lazy_initialization", ()), "initialize")
+        _require(self, getattr(self, "initialization_args", ()), "initialize")
         self._initialize()
         self.initialized = True
 
@@ -145,13 +156,13 @@ class Brick:
         return param
 
     def parameter(self, name: str) -> SharedVariable:
-        """This brick's parameter called ``name``."""
+        """This brick's parameter called ``name`` (parameters exist after ``allocate()``)."""
         for param in self.parameters:
             if param.name == name:
                 return param
         if not self.allocated:
-            self.allocate()
-            return self.parameter(name)
+            raise BrickError(f"{self.get_hierarchical_name()} has no parameter {name!r} yet: "
+                             f"parameters exist after allocate() (or the first application call)")
         raise BrickError(f"{self.get_hierarchical_name()} has no parameter {name!r}; "
                          f"it has {[p.name for p in self.parameters]}")
 
@@ -162,13 +173,21 @@ class Brick:
     def get_dims(self, names: Iterable[str]) -> list[int]:
         return [self.get_dim(name) for name in names]
 
-    def get_hierarchical_name(self) -> str:
-        """The path from the root brick, such as ``/mlp/linear_0``."""
-        path, brick = [self.name], self
+    def get_unique_path(self) -> list[Brick]:
+        """The bricks from the root down to this one (through each first parent)."""
+        path, brick = [self], self
         while brick.parents:
             brick = brick.parents[0]
-            path.append(brick.name)
-        return "/" + "/".join(reversed(path))
+            path.append(brick)
+        return list(reversed(path))
+
+    def get_hierarchical_name(self, parameter: Any = None, delimiter: str = "/") -> str:
+        """The path from the root brick, such as ``/mlp/linear_0``.
+
+        Given a parameter, its name follows a dot, as in Blocks: ``/mlp/linear_0.W``.
+        """
+        path = delimiter + delimiter.join(brick.name for brick in self.get_unique_path())
+        return path if parameter is None else f"{path}.{parameter.name}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
@@ -196,145 +215,46 @@ def _require(brick: Brick, names: Iterable[str], action: str) -> None:
 
 
 def lazy(allocation: Iterable[str] = (), initialization: Iterable[str] = ()) -> Callable:
-    """Let ``__init__`` be called without the named arguments (see the module doc)."""
-    allocation, initialization = list(allocation), list(initialization)
+    """Let ``__init__`` be called without the named arguments (see the module doc).
+
+    The names are listed on the brick as ``allocation_args`` and
+    ``initialization_args``; an argument given both by position and by
+    keyword is an error naming it.
+    """
+    allocation, initialization = list(allocation or ()), list(initialization or ())
 
     def decorator(init: Callable) -> Callable:
-        signature = inspect.signature(init)
+        names = list(inspect.signature(init).parameters)[1:]
 
         @functools.wraps(init)
         def wrapped(self: Brick, *args: Any, **kwargs: Any) -> None:
-            bound = signature.bind_partial(self, *args, **kwargs)
+            twice = [name for name in names[:len(args)] if name in kwargs]
+            if twice:
+                raise BrickError(f"{type(self).__name__}: argument(s) {twice} given both by "
+                                 f"position and by keyword")
+            self.allocation_args = list(getattr(self, "allocation_args", [])) + allocation
+            self.initialization_args = list(getattr(self, "initialization_args", [])) + initialization
             for name in allocation + initialization:
-                bound.arguments.setdefault(name, None)
-            init(*bound.args, **bound.kwargs)
-            self._lazy_allocation = list(getattr(self, "_lazy_allocation", [])) + allocation
-            self._lazy_initialization = list(getattr(self, "_lazy_initialization", [])) + initialization
+                if name not in kwargs and name not in names[:len(args)]:
+                    kwargs[name] = None
+            init(self, *args, **kwargs)
         return wrapped
     return decorator
 
 
-class ApplicationCall:
-    """What one call of an application knows; receives auxiliary variables."""
-
-    def __init__(self, brick: Brick, application: Application):
-        self.brick, self.application = brick, application
-        self.auxiliary_variables: list[Variable] = []
-
-    def add_auxiliary_variable(self, variable: Variable, roles: Iterable = (),
-                               name: str | None = None) -> None:
-        """Attach ``variable`` (for monitoring or regularization) to this call."""
-        add_role(variable, AUXILIARY)
-        for role in roles:
-            add_role(variable, role)
-        if name:
-            variable.name = name
-        variable.tag.brick = self.brick
-        self.auxiliary_variables.append(variable)
-
-
-class Application:
-    """A method of a brick that builds graph; see the module doc.
-
-    ``inputs`` and ``outputs`` name what it takes and returns; a brick may
-    compute them per instance with ``@apply.property('outputs')``, or hand
-    them over to another application with ``@apply.delegate``.
-    """
-
-    def __init__(self, function: Callable, inputs: list[str] | None = None,
-                 outputs: list[str] | None = None):
-        self.function = function
-        self.name = function.__name__
-        self.__doc__ = function.__doc__
-        parameters = list(inspect.signature(function).parameters)
-        # Blocks puts application_call right after self; anywhere else it is a keyword
-        self.call_position = (parameters.index("application_call")
-                              if "application_call" in parameters else None)
-        self.inputs = inputs if inputs is not None else [
-            p for p in parameters[1:] if p != "application_call"
-            and inspect.signature(function).parameters[p].kind not in (
-                inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)]
-        self.outputs = outputs if outputs is not None else ["output"]
-        self.properties: dict[str, Callable] = {}
-        self.delegate_function: Callable | None = None
-
-    def property(self, name: str) -> Callable:
-        """Decorator: compute attribute ``name`` (``'inputs'``, ``'outputs'``) per brick."""
-        def register(function: Callable) -> Callable:
-            self.properties[name] = function
-            return function
-        return register
-
-    def delegate(self, function: Callable) -> Callable:
-        """Decorator: take ``inputs``/``outputs`` from the application it returns."""
-        self.delegate_function = function
-        return function
-
-    def __get__(self, brick: Brick | None, owner: type) -> Any:
-        return self if brick is None else BoundApplication(self, brick)
-
-    def attribute(self, brick: Brick, name: str) -> Any:
-        if name in self.properties:
-            return self.properties[name](brick)
-        if self.delegate_function is not None and name in ("inputs", "outputs"):
-            return getattr(self.delegate_function(brick), name)
-        return getattr(self, name)
-
-    def call(self, brick: Brick, *args: Any, **kwargs: Any) -> Any:
-        """Run the method on ``brick``, tagging inputs and outputs."""
-        if not brick.allocated:
-            brick.allocate()
-        call = ApplicationCall(brick, self)
-        names = self.attribute(brick, "inputs")
-        args = [_tagged(a, brick, self, INPUT, names[i] if i < len(names) else None)
-                for i, a in enumerate(args)]
-        kwargs = {k: _tagged(v, brick, self, INPUT, k) for k, v in kwargs.items()}
-        if self.call_position == 1:
-            args.insert(0, call)
-        elif self.call_position is not None:
-            kwargs["application_call"] = call
-        result = self.function(brick, *args, **kwargs)
-        names = self.attribute(brick, "outputs")
-        many = isinstance(result, (list, tuple))
-        results = list(result) if many else [result]
-        outputs = [_tagged(r, brick, self, OUTPUT, names[i] if i < len(names) else f"output_{i}",
-                           call) for i, r in enumerate(results)]
-        return outputs if many else outputs[0]
-
-
-class BoundApplication:
-    """An application together with the brick it is called on."""
-
-    def __init__(self, application: Application, brick: Brick):
-        self.application, self.brick = application, brick
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.application.call(self.brick, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return self.application.attribute(self.brick, name)
-
-    def __repr__(self) -> str:
-        return f"<application {self.brick.get_hierarchical_name()}.{self.application.name}>"
-
-
-def _tagged(value: Any, brick: Brick, app: Application, role: VariableRole,
-            name: str | None = None, call: ApplicationCall | None = None) -> Any:
-    """A copy of ``value`` (if a variable) tagged with ``role``, brick and application."""
-    if not isinstance(value, Variable):
-        return value
-    copy = value.copy(name=f"{brick.name}_{app.name}_{name}" if name else value.name)
-    add_role(copy, role)
-    copy.tag.brick, copy.tag.application = brick, app.name
-    if call is not None:
-        copy.tag.application_call = call
-    return copy
-
-
-def application(*args: Any, inputs: list[str] | None = None,
-                outputs: list[str] | None = None) -> Any:
-    """Mark a brick method as an application: ``@application`` or
-    ``@application(inputs=[...], outputs=[...])``."""
-    if args and callable(args[0]):
-        return Application(args[0])
-    return lambda function: Application(function, inputs, outputs)
+@contextlib.contextmanager
+def _flags_restored_on_error(root: Brick, flag: str) -> Iterator[None]:
+    """Put ``flag`` back on every brick of ``root``'s tree when the body raises."""
+    bricks, stack = [], [root]
+    while stack:
+        brick = stack.pop()
+        if all(brick is not seen for seen in bricks):
+            bricks.append(brick)
+            stack.extend(brick.children)
+    before = [getattr(brick, flag) for brick in bricks]
+    try:
+        yield
+    except Exception:
+        for brick, value in zip(bricks, before):
+            setattr(brick, flag, value)
+        raise
