@@ -106,7 +106,7 @@ def test_softmax_brick_and_cross_entropy_for_labels_and_one_hot():
 
 def test_mlp_matches_numpy_names_children_and_differentiates():
     mlp = init(MLP([Tanh(), None], [3, 4, 2]))
-    assert [c.name for c in mlp.children][:2] == ["linear_0", "linear_1"]
+    assert [c.name for c in mlp.children] == ["linear_0", "tanh", "linear_1"]  # interleaved, as Blocks
     assert mlp.linear_transformations[1].get_hierarchical_name() == "/mlp/linear_1"
     x = tensor.matrix("x")
     xv = rng.standard_normal((5, 3))

@@ -275,7 +275,7 @@ def test_recurrent_stack_names_and_values():
     assert h0.shape == (4, 2, 2) and h1.shape == (4, 2, 3)
     bottom = function([x], layers[0].apply(x)[0])(xv)
     np.testing.assert_allclose(h0, bottom, rtol=RTOL)
-    fork = stack.forks[0].transformations[0]
+    fork = stack.forks[0].children[0]
     upper = function([x], layers[1].apply(fork.apply(layers[0].apply(x)[0]))[0])(xv)
     np.testing.assert_allclose(h1, upper, rtol=RTOL)
 

@@ -6,14 +6,16 @@ from .interfaces import Feedforward, Initializable, Random
 from .lookup import LookupTable
 from .noise import Dropout
 from .normalization import LayerNormalization
-from .parallel import Fork
-from .sequences import MLP, Sequence
-from .simple import Bias, Identity, Linear, Logistic, Rectifier, Softmax, Softplus, Tanh
+from .parallel import Distribute, Fork, Merge, Parallel
+from .sequences import MLP, FeedforwardSequence, Sequence
+from .simple import (Bias, Identity, LeakyRectifier, Linear, LinearMaxout, Logistic, Maxout, Rectifier,
+                     Softmax, Softplus, Tanh)
 
 __all__ = [
-    "Application", "ApplicationCall", "Bias", "BoundApplication", "BinaryCrossEntropy", "Brick",
-    "CategoricalCrossEntropy", "Cost", "Dropout", "Feedforward", "Fork", "Identity",
-    "Initializable", "LayerNormalization", "Linear", "Logistic", "LookupTable", "MLP",
-    "MisclassificationRate", "Random", "Rectifier", "Sequence", "Softmax", "Softplus",
-    "SquaredError", "Tanh", "application", "check_features", "lazy",
+    "Application", "ApplicationCall", "Bias", "BinaryCrossEntropy", "BoundApplication", "Brick",
+    "CategoricalCrossEntropy", "Cost", "Distribute", "Dropout", "Feedforward", "FeedforwardSequence",
+    "Fork", "Identity", "Initializable", "LayerNormalization", "LeakyRectifier", "Linear",
+    "LinearMaxout", "Logistic", "LookupTable", "MLP", "Maxout", "Merge", "MisclassificationRate",
+    "Parallel", "Random", "Rectifier", "Sequence", "Softmax", "Softplus", "SquaredError", "Tanh",
+    "application", "check_features", "lazy",
 ]

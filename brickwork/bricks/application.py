@@ -96,6 +96,12 @@ class Application:
             if value is not None:
                 setattr(self, key, value)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self.__dict__.get("properties", {}):
+            raise AttributeError(f"{name!r} of application {self.name!r} is computed per brick "
+                                 f"by a property; it cannot be set")
+        super().__setattr__(name, value)
+
     def __set_name__(self, owner: type, name: str) -> None:
         self.owner = owner
 
@@ -203,16 +209,33 @@ def call_application(bound: BoundApplication, args: list, kwargs: dict) -> Any:
                 kwargs[special] = value
     result = app.function(brick, *args, **kwargs)
     results = list(result) if isinstance(result, (list, tuple)) else [result]
-    names = bound.outputs
-    if len(names) < len(results) and any(isinstance(r, Variable) for r in results[len(names):]):
-        raise BrickError(f"{bound!r}: returned {len(results)} values for the outputs {list(names)}")
-    outputs = [tagged(r, brick, app.name, OUTPUT, names[i] if i < len(names) else f"output_{i}", call)
-               for i, r in enumerate(results)]
+    names = _output_names(bound, results)
+    outputs = [tagged(r, brick, app.name, OUTPUT, name, call) for r, name in zip(results, names)]
     if as_dict:
         return OrderedDict(zip(names, outputs))
     if as_list:
         return outputs
     return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _output_names(bound: BoundApplication, results: list) -> list[str]:
+    """The declared output names; undeclared, ``output`` for one result, else ``output_<i>``."""
+    try:
+        names = list(bound.outputs)
+    except AttributeError:
+        names = None
+    declared = names is not None and (names != ["output"] or "outputs" in _declared(bound))
+    if not declared:
+        return ["output"] if len(results) == 1 else [f"output_{i}" for i in range(len(results))]
+    if len(names) < len(results) and any(isinstance(r, Variable) for r in results[len(names):]):
+        raise BrickError(f"{bound!r}: returned {len(results)} values for the outputs {names}")
+    return names + [f"output_{i}" for i in range(len(names), len(results))]
+
+
+def _declared(bound: BoundApplication) -> set[str]:
+    app = bound.application
+    found = set(bound.__dict__) | set(app.properties) | set(app.__dict__)
+    return found | ({"outputs"} if app.delegate_function is not None else set())
 
 
 def tagged(value: Any, brick: Any, application_name: str, role: VariableRole,

@@ -57,6 +57,16 @@ class _Children(list):
         for child in children:
             self.append(child)
 
+    def __reduce__(self) -> tuple:
+        # the children's parents are pickled with them; rebuilding must not append again
+        return _restored_children, (self.owner, list(self))
+
+
+def _restored_children(owner: Brick, children: list) -> _Children:
+    restored = _Children(owner)
+    list.extend(restored, children)
+    return restored
+
 
 class Brick:
     """Base class of bricks.
@@ -72,7 +82,7 @@ class Brick:
         self.name = name or type(self).__name__.lower()
         self.parents: list[Brick] = []
         self.children = list(children or [])
-        self.parameters: list[SharedVariable] = []
+        self.auxiliary_variables: list[Any] = []
         self.allocated = self.initialized = False
         self.allocation_config_pushed = self.initialization_config_pushed = False
 
@@ -118,7 +128,7 @@ class Brick:
             if not child.allocated:  # a child allocated on its own keeps its parameters
                 child.allocate()
         _require(self, getattr(self, "allocation_args", ()), "allocate")
-        self.parameters = []
+        self.parameters, self.auxiliary_variables = [], []
         self._allocate()
         self.allocated = True
 
@@ -155,9 +165,32 @@ class Brick:
         self.parameters.append(param)
         return param
 
+    @property
+    def parameters(self) -> list[SharedVariable]:
+        """The shared variables of this brick; there are none before ``allocate()``."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{self.get_hierarchical_name()} has no parameters before "
+                                 f"allocate() (or the first application call)")
+        return self._parameters
+
+    @parameters.setter
+    def parameters(self, value: Iterable[SharedVariable]) -> None:
+        self._parameters = list(value)
+
+    def add_auxiliary_variable(self, variable: Any, roles: Iterable = (), name: str | None = None) -> None:
+        """Attach ``variable`` to this brick (for monitoring); graphs using the brick collect it."""
+        from ..roles import AUXILIARY
+        add_role(variable, AUXILIARY)
+        for role in roles or ():
+            add_role(variable, role)
+        if name:
+            variable.name = variable.tag.name = name
+        variable.tag.brick = self
+        self.auxiliary_variables.append(variable)
+
     def parameter(self, name: str) -> SharedVariable:
         """This brick's parameter called ``name`` (parameters exist after ``allocate()``)."""
-        for param in self.parameters:
+        for param in self.__dict__.get("_parameters", ()):
             if param.name == name:
                 return param
         if not self.allocated:

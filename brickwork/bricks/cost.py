@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import tensor
+from ..errors import BrickError
 from ..roles import COST, add_role
 from ..tensor.variable import Variable
 from .base import Brick, application
@@ -72,8 +73,32 @@ class CategoricalCrossEntropy(Cost):
 
 
 class MisclassificationRate(Cost):
-    """The fraction of examples whose arg-max class is not the label ``y``."""
+    """The fraction of examples whose label ``y`` is not among the ``top_k`` best scores.
 
-    def _cost(self, y, y_hat):
-        wrong = tensor.neq(y_hat.argmax(axis=-1), y)
+    Parameters
+    ----------
+    top_k : int, optional
+        Default 1 (the arg-max). Ties at the ``top_k``-th place count as
+        mistakes, as in Blocks: the label is right only when fewer than
+        ``top_k`` classes score at least as high as it.
+
+    ``apply(y, y_hat)``: labels ``(batch,)``, scores ``(batch, classes)``;
+    returns ``error_rate``, a scalar.
+    """
+
+    def __init__(self, top_k: int = 1, **kwargs: Any):
+        super().__init__(**kwargs)
+        if int(top_k) != top_k or top_k < 1:
+            raise BrickError(f"MisclassificationRate: top_k must be a positive integer, got {top_k!r}")
+        self.top_k = int(top_k)
+
+    @application(inputs=["y", "y_hat"], outputs=["error_rate"])
+    def apply(self, y: Any, y_hat: Any) -> Variable:
+        y, y_hat = tensor.as_variable(y), tensor.as_variable(y_hat)
+        if self.top_k == 1:
+            wrong = tensor.neq(y_hat.argmax(axis=-1), y)
+        else:
+            truth = y_hat[tensor.arange(y_hat.shape[0]), y]
+            at_least = tensor.cast(y_hat >= tensor.expand_dims(truth, 1), "int64").sum(axis=-1)
+            wrong = at_least - 1 >= self.top_k
         return tensor.cast(wrong, y_hat.dtype).mean()

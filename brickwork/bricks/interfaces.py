@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import BrickError
-from .base import Brick
+from .base import Brick, lazy
 
 DEFAULT_SEED = 1
+"""Blocks' ``config.default_seed``: where the seeds of unseeded bricks come from."""
 
 
 class Initializable(Brick):
@@ -20,26 +21,50 @@ class Initializable(Brick):
     weights_init, biases_init : NdarrayInitialization, optional
         Pushed down to children that did not get their own. A child whose
         scheme was set explicitly keeps it (Blocks silently overrode it).
-    use_bias : bool
+    use_bias : bool, optional
+        Default True; given explicitly, a parent such as ``MLP`` pushes it
+        to its layers, as in Blocks.
     seed : int, optional
-        Seeds this brick's ``rng``; children get seeds drawn from it, so one
-        seed at the top fixes every parameter of the model.
+        Seeds this brick's ``rng``. Without one, the seed is drawn from
+        ``Initializable.seed_rng`` (seeded with :data:`DEFAULT_SEED`), so a
+        script builds the same model on every run while two bricks of one
+        script differ. When it pushes its initialization configuration, a
+        brick hands its ``rng`` to its children (as Blocks does), so they
+        draw from the parent's seed; a child given its own seed keeps it.
     """
 
-    def __init__(self, weights_init: Any = None, biases_init: Any = None, use_bias: bool = True,
+    seed_rng = np.random.default_rng(DEFAULT_SEED)
+
+    @lazy()
+    def __init__(self, weights_init: Any = None, biases_init: Any = None, use_bias: bool | None = None,
                  seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.weights_init, self.biases_init = weights_init, biases_init
-        self.use_bias = use_bias
-        self.seed = seed
-        self._explicit = {k for k, v in (("weights_init", weights_init),
+        self.use_bias = True if use_bias is None else use_bias
+        self._seed = seed
+        self._explicit = {k for k, v in (("weights_init", weights_init), ("use_bias", use_bias),
                                          ("biases_init", biases_init), ("seed", seed)) if v is not None}
+
+    @property
+    def seed(self) -> int:
+        if getattr(self, "_seed", None) is None:
+            self._seed = int(type(self).seed_rng.integers(np.iinfo(np.int32).max))
+        return self._seed
+
+    @seed.setter
+    def seed(self, value: int) -> None:
+        self._seed, self._rng = value, None
+        self._explicit.add("seed")
 
     @property
     def rng(self) -> np.random.Generator:
         if getattr(self, "_rng", None) is None:
-            self._rng = np.random.default_rng(DEFAULT_SEED if self.seed is None else self.seed)
+            self._rng = np.random.default_rng(self.seed)
         return self._rng
+
+    @rng.setter
+    def rng(self, value: np.random.Generator) -> None:
+        self._rng = value
 
     def _push_initialization_config(self) -> None:
         for child in self.children:
@@ -49,8 +74,7 @@ class Initializable(Brick):
                 if name not in child._explicit and getattr(self, name) is not None:
                     setattr(child, name, getattr(self, name))
             if "seed" not in child._explicit:
-                child.seed = int(self.rng.integers(2 ** 31))
-                child._rng = None
+                child.rng = self.rng
 
     def init_parameter(self, param: Any, scheme: str = "weights_init") -> None:
         """Fill ``param`` with this brick's ``weights_init`` (or ``biases_init``)."""

@@ -28,8 +28,24 @@ class LookupTable(Initializable, Feedforward):
         return self.parameter("W")
 
     @property
+    def input_dim(self) -> int:
+        """0: the input holds integer ids, not features (setting another value is an error)."""
+        return 0
+
+    @input_dim.setter
+    def input_dim(self, value: int) -> None:
+        if value != 0:
+            raise BrickError(f"{self.get_hierarchical_name()}: the input of a LookupTable is "
+                             f"integer ids; input_dim can only be 0, got {value!r}")
+
+    @property
     def output_dim(self) -> int:
+        """The same as ``dim``, and settable as it."""
         return self.dim
+
+    @output_dim.setter
+    def output_dim(self, value: int) -> None:
+        self.dim = value
 
     def _allocate(self) -> None:
         self.add_parameter("W", (self.length, self.dim), WEIGHT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import tensor
+from ..errors import BrickError
 from ..roles import BIAS, WEIGHT
 from ..tensor.variable import Variable
 from .base import Brick, application, check_features, lazy
@@ -18,6 +19,10 @@ class Linear(Initializable, Feedforward):
     ----------
     input_dim, output_dim : int
         ``W`` is ``(input_dim, output_dim)`` and ``b`` is ``(output_dim,)``.
+
+    Allocation adds the auxiliary variables ``W_norm`` and ``b_norm`` (the
+    L2 norms, scalars) to the brick, as Blocks does; a graph that uses the
+    brick collects them.
     """
 
     @lazy(allocation=["input_dim", "output_dim"])
@@ -34,9 +39,11 @@ class Linear(Initializable, Feedforward):
         return self.parameter("b")
 
     def _allocate(self) -> None:
-        self.add_parameter("W", (self.input_dim, self.output_dim), WEIGHT)
+        W = self.add_parameter("W", (self.input_dim, self.output_dim), WEIGHT)
+        self.add_auxiliary_variable(tensor.sqrt((W * W).sum()), name="W_norm")
         if self.use_bias:
-            self.add_parameter("b", (self.output_dim,), BIAS)
+            b = self.add_parameter("b", (self.output_dim,), BIAS)
+            self.add_auxiliary_variable(tensor.sqrt((b * b).sum()), name="b_norm")
 
     def _initialize(self) -> None:
         self.init_parameter(self.W)
@@ -126,6 +133,80 @@ class Softplus(Activation):
     """``log(1 + exp(x))``."""
 
     function = staticmethod(tensor.softplus)
+
+
+class LeakyRectifier(Activation):
+    """``max(x, leak * x)``: the rectifier with slope ``leak`` below zero (default 0.01)."""
+
+    def __init__(self, leak: float = 0.01, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.leak = leak
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_: Any) -> Variable:
+        x = tensor.as_variable(input_)
+        return tensor.where(x > 0, x, self.leak * x)
+
+    def __repr__(self) -> str:
+        return f"LeakyRectifier(leak={self.leak})"
+
+
+class Maxout(Brick):
+    """The maximum over groups of ``num_pieces`` consecutive features.
+
+    ``input_`` ``(..., k * num_pieces)`` -> ``(..., k)``: output feature ``j``
+    is the maximum of input features ``j * num_pieces`` to
+    ``(j + 1) * num_pieces - 1``.
+    """
+
+    @lazy(allocation=["num_pieces"])
+    def __init__(self, num_pieces: int, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.num_pieces = num_pieces
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_: Any) -> Variable:
+        x = tensor.as_variable(input_)
+        width = x.static_shape[-1] if x.static_shape else None
+        if width is not None and width % self.num_pieces:
+            raise BrickError(f"{self.get_hierarchical_name()}.apply: input 'input_' has {width} "
+                             f"features, not a multiple of num_pieces={self.num_pieces}")
+        shape = tuple(x.shape[i] for i in range(x.ndim - 1)) + (-1, self.num_pieces)
+        return x.reshape(shape).max(axis=-1)
+
+
+class LinearMaxout(Initializable, Feedforward):
+    """A :class:`Linear` map to ``output_dim * num_pieces`` features, then :class:`Maxout`.
+
+    Parameters
+    ----------
+    input_dim, output_dim, num_pieces : int
+        ``input_`` ``(..., input_dim)`` -> ``(..., output_dim)``. The children
+        are ``linear`` and ``maxout``.
+    """
+
+    @lazy(allocation=["input_dim", "output_dim", "num_pieces"])
+    def __init__(self, input_dim: int, output_dim: int, num_pieces: int, **kwargs: Any):
+        self.linear, self.maxout = Linear(), Maxout()
+        super().__init__(children=[self.linear, self.maxout], **kwargs)
+        self.input_dim, self.output_dim, self.num_pieces = input_dim, output_dim, num_pieces
+
+    @property
+    def input_dim(self) -> int:
+        return self.linear.input_dim
+
+    @input_dim.setter
+    def input_dim(self, value: int) -> None:
+        self.linear.input_dim = value
+
+    def _push_allocation_config(self) -> None:
+        if self.output_dim is not None and self.num_pieces is not None:
+            self.linear.output_dim = self.output_dim * self.num_pieces
+        self.maxout.num_pieces = self.num_pieces
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_: Any) -> Variable:
+        return self.maxout.apply(self.linear.apply(input_))
 
 
 class Softmax(Brick):

@@ -91,7 +91,8 @@ def _auxiliary(variables: list[Variable]) -> list[Variable]:
     found: dict[int, Variable] = {}
     for var in variables:
         call = getattr(var.tag, "application_call", None)
-        for aux in getattr(call, "auxiliary_variables", ()):
+        brick = getattr(var.tag, "brick", None)
+        for aux in [*getattr(call, "auxiliary_variables", ()), *getattr(brick, "auxiliary_variables", ())]:
             found.setdefault(id(aux), aux)
     return [v for v in found.values() if has_roles(v, [AUXILIARY])]
 

@@ -64,7 +64,7 @@ class StageBuilder:
             bias[units:2 * units] = self.forget_bias
             proj.b.set_value(bias)
         elif kind == "gru":
-            fork = Fork(["inputs", "gate_inputs"], width, [units, 2 * units], name=f"gru_{i}_in")
+            fork = Fork(["inputs", "gate_inputs"], width, output_dims=[units, 2 * units], name=f"gru_{i}_in")
             cell = GatedRecurrent(units, name=f"gru_{i}")
             self.add(f"gru_{i}", [fork, cell], lambda x, mask, f=fork, c=cell:
                      c.apply(*f.apply(x), mask=mask))
