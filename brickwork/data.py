@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .distributed.shards import Shard, shard_indices
 from .errors import TrainingError
 
 
@@ -31,10 +32,15 @@ class ArrayStream:
     batch_axis : int or dict
         The example axis: 0 for ``(batch, ...)``, 1 for time-major
         ``(time, batch, ...)`` sequences; a dict gives one per name.
+    distributed : bool
+        ``batch_size`` is the global batch: every process of an ``mpiexec``
+        run draws the same global batches and yields only its own part, a
+        :class:`brickwork.distributed.Shard` (the state stays the same on
+        every process, so one checkpoint resumes them all).
     """
 
     def __init__(self, arrays: Mapping[str, Any], batch_size: int, shuffle: bool = True,
-                 seed: int = 0, batch_axis: int | Mapping[str, int] = 0):
+                 seed: int = 0, batch_axis: int | Mapping[str, int] = 0, distributed: bool = False):
         self.arrays = {k: np.asarray(v) for k, v in arrays.items()}
         self.axes = {k: batch_axis.get(k, 0) if isinstance(batch_axis, Mapping) else batch_axis
                      for k in self.arrays}
@@ -42,7 +48,7 @@ class ArrayStream:
         if len(set(sizes.values())) != 1:
             raise TrainingError(f"ArrayStream: arrays of different sizes along the batch axis: {sizes}")
         self.n_examples = next(iter(sizes.values()))
-        self.batch_size, self.shuffle = batch_size, shuffle
+        self.batch_size, self.shuffle, self.distributed = batch_size, shuffle, distributed
         self.rng = np.random.default_rng(seed)
         self._epoch_state = self.rng.bit_generator.state
         self._position = 0
@@ -59,8 +65,12 @@ class ArrayStream:
         while self._position < len(self):
             chosen = order[self._position * self.batch_size:(self._position + 1) * self.batch_size]
             self._position += 1
-            yield {k: np.take(v, chosen, axis=self.axes[k]) for k, v in self.arrays.items()}
+            yield self._batch(shard_indices(chosen) if self.distributed else chosen)
         self._position = 0
+
+    def _batch(self, chosen: np.ndarray) -> dict[str, np.ndarray]:
+        arrays = {k: np.take(v, chosen, axis=self.axes[k]) for k, v in self.arrays.items()}
+        return Shard(arrays, len(chosen)) if self.distributed else arrays
 
     def get_state(self) -> dict:
         """The shuffling state at the start of this epoch and the batches already served."""

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .data import as_stream
+from .distributed import agreed_stop, speaks
 
 
 class TrainingLog(dict):
@@ -93,11 +94,12 @@ class MainLoop:
         self.callback("after_training")
 
     def _should_stop(self) -> bool:
-        return self.status["training_finish_requested"] or self.status["batch_interrupt_received"]
+        return agreed_stop(self.status, self.algorithm)
 
     def callback(self, name: str) -> None:
         for extension in self.extensions:
-            extension.dispatch(name)
+            if speaks(extension, self.algorithm):
+                extension.dispatch(name)
 
     def _catch_interrupts(self) -> Any:
         if threading.current_thread() is not threading.main_thread():

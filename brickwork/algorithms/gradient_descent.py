@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import tensor
+from ..distributed import DataParallel
 from ..errors import TrainingError
 from ..graph import ComputationGraph, function, grad
 from ..tensor.variable import SharedVariable, Variable
@@ -29,6 +30,13 @@ class GradientDescent:
         Gradients already computed, by parameter.
     on_unused_sources : {'raise', 'ignore'}
         What to do with batch entries that are not inputs of the cost.
+    distributed : bool
+        Train data-parallel over the processes of ``mpiexec`` on batches
+        from a stream made with ``distributed=True``
+        (:class:`brickwork.distributed.DataParallel`).
+    count : scalar Variable, optional
+        With ``distributed``: what the cost averages over in a batch when it
+        is not the examples (the unmasked steps of a masked mean).
 
     Attributes
     ----------
@@ -45,7 +53,8 @@ class GradientDescent:
 
     def __init__(self, cost: Variable, parameters: Sequence[SharedVariable] | None = None,
                  step_rule: StepRule | None = None, gradients: Mapping | None = None,
-                 on_unused_sources: str = "raise"):
+                 on_unused_sources: str = "raise", distributed: bool = False,
+                 count: Variable | None = None):
         self.cost = cost
         graph = ComputationGraph(cost)
         self.parameters = list(parameters) if parameters is not None else graph.parameters
@@ -65,6 +74,8 @@ class GradientDescent:
         self.extra_updates: list = []
         self.last_values: dict[str, Any] = {}
         self._function = None
+        self.distributed = distributed
+        self.data_parallel = DataParallel(self, count) if distributed else None
 
     def add_monitored(self, variables: Sequence[Variable]) -> None:
         """Compute ``variables`` with every update (call before ``initialize``)."""
@@ -82,6 +93,10 @@ class GradientDescent:
         if _uses(self.step_rule, RemoveNotFinite):
             finite = tensor.isfinite(global_norm(self.steps))
             updates = [(var, tensor.where(finite, new, var)) for var, new in updates]
+        if self.data_parallel is not None:
+            self.data_parallel.compile(updates, list(self.monitored.values()))
+            self._function = self.data_parallel
+            return
         outputs = [self.cost, self.total_gradient_norm] + list(self.monitored.values())
         self._function = function(self.inputs, outputs, updates=updates)
 
@@ -89,7 +104,10 @@ class GradientDescent:
         """Run one update on ``batch``: a dict by input name, or arrays in input order."""
         if self._function is None:
             self.initialize()
-        values = self._function(*self._arguments(batch))
+        if self.data_parallel is not None:
+            values = self.data_parallel.run(batch, self._arguments(batch))
+        else:
+            values = self._function(*self._arguments(batch))
         names = ["cost", "total_gradient_norm"] + list(self.monitored)
         self.last_values = {n: (float(v) if np.ndim(v) == 0 else v) for n, v in zip(names, values)}
 

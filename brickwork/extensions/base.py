@@ -16,7 +16,14 @@ class Extension:
     before_training, before_epoch, after_batch, after_epoch, on_interrupt, after_training : bool
     every_n_batches, every_n_epochs : int, optional
         Run after every n-th batch or epoch.
+
+    Attributes
+    ----------
+    rank_zero_only : bool
+        In distributed training, run on rank 0 alone (printing, plotting).
     """
+
+    rank_zero_only = False
 
     def __init__(self, every_n_batches: int | None = None, every_n_epochs: int | None = None,
                  **callbacks: bool):

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..distributed.data_parallel import gather_random_states, own_random_states, writes_files
 from ..errors import TrainingError
 from ..serialization import load_parameters, save_arrays, set_parameter_values
 from ..tensor.random import random_streams
@@ -43,20 +44,30 @@ def _random_streams(main_loop: Any) -> list:
 
 
 def checkpoint_arrays(main_loop: Any) -> dict[str, np.ndarray]:
-    """What a checkpoint holds, as named arrays (the JSON metadata under ``__meta__``)."""
+    """What a checkpoint holds, as named arrays (the JSON metadata under ``__meta__``).
+
+    In distributed training every process calls it: the random streams of
+    every rank are gathered to rank 0.
+    """
     arrays = {name: p.get_value() for name, p in {**_parameters(main_loop), **_states(main_loop)}.items()}
     stream = main_loop.data_stream
     meta = {"status": main_loop.status,
             "log": {str(k): _plain(v) for k, v in main_loop.log.items()},
             "stream": stream.get_state() if hasattr(stream, "get_state") else None,
             "random_streams": [r.get_state() for r in _random_streams(main_loop)]}
+    meta["random_streams_by_rank"] = gather_random_states(main_loop.algorithm, meta["random_streams"])
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return arrays
 
 
 def save_checkpoint(main_loop: Any, path: str) -> None:
-    """Write parameters, step-rule state, log, counters and stream state to ``path``."""
-    save_arrays(path, checkpoint_arrays(main_loop))
+    """Write parameters, step-rule state, log, counters and stream state to ``path``.
+
+    In distributed training every process calls it and rank 0 alone writes.
+    """
+    arrays = checkpoint_arrays(main_loop)
+    if writes_files(main_loop.algorithm):
+        save_arrays(path, arrays)
 
 
 def load_checkpoint(main_loop: Any, path: str) -> None:
@@ -79,7 +90,7 @@ def restore_checkpoint(main_loop: Any, values: dict[str, np.ndarray]) -> None:
     main_loop.log.update({int(k): v for k, v in meta["log"].items()})
     if meta["stream"] is not None and hasattr(main_loop.data_stream, "set_state"):
         main_loop.data_stream.set_state(meta["stream"])
-    for streams, state in zip(_random_streams(main_loop), meta.get("random_streams", [])):
+    for streams, state in zip(_random_streams(main_loop), own_random_states(main_loop.algorithm, meta)):
         streams.set_state(state)
 
 

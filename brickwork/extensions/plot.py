@@ -11,6 +11,8 @@ from .base import Extension
 class Plot(Extension):
     """Draw ``channels`` (log names) against iterations into ``path``."""
 
+    rank_zero_only = True
+
     def __init__(self, path: str, channels: Sequence[str], every_n_epochs: int = 1):
         super().__init__(every_n_epochs=every_n_epochs, after_training=True)
         self.path, self.channels = path, list(channels)

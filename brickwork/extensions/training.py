@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..data import as_stream
+from ..distributed import shard_means
 from ..graph import ComputationGraph, function
 from ..tensor.variable import Variable
 from .base import Extension
@@ -32,6 +33,8 @@ class FinishAfter(Extension):
 class Printing(Extension):
     """Print the status and the latest logged values after every epoch."""
 
+    rank_zero_only = True
+
     def __init__(self, every_n_epochs: int = 1, every_n_batches: int | None = None, stream: Any = None):
         super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches,
                          after_training=True)
@@ -51,6 +54,8 @@ class ProgressBar(Extension):
     The line at the end of an epoch gives the epoch's logged values (such as
     ``train_loss``, the mean batch cost, and the validation metrics).
     """
+
+    rank_zero_only = True
 
     def __init__(self) -> None:
         super().__init__(before_epoch=True, after_batch=True, after_epoch=True, after_training=True)
@@ -161,10 +166,13 @@ class DataStreamMonitoring(Extension):
             self._function = function(self.inputs, self.variables)
         totals, count = np.zeros(len(self.variables)), 0
         for batch in self.data_stream:
-            args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
-            totals += [float(v) for v in self._function(*args)]
+            totals += shard_means(self._evaluate_batch, batch, len(self.variables))
             count += 1
         return {v.name: float(t) / max(count, 1) for v, t in zip(self.variables, totals)}
+
+    def _evaluate_batch(self, batch: Any) -> list:
+        args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
+        return [float(v) for v in self._function(*args)]
 
     def do(self, callback):
         for name, value in self.evaluate().items():

@@ -22,6 +22,10 @@ class Regressor(Network):
         """The symbolic prediction: ``(time, batch, outputs)`` or ``(batch, outputs)``."""
         return self.output
 
+    def _cost_count(self) -> Any:
+        """The loss is a mean over the unmasked steps (for distributed training)."""
+        return self.mask.sum() if self.recurrent else None
+
     def cost(self) -> tuple[Any, Any]:
         """The symbolic loss and its target variable ``y``."""
         y = tensor.tensor3("y") if self.recurrent else tensor.matrix("y")

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..distributed import writes_files
 from ..errors import BrickError
 from ..extensions.checkpoint import checkpoint_arrays
 from ..serialization import load_parameters, parameter_dict, save_arrays, set_parameter_values
@@ -27,14 +28,19 @@ FORMAT = 1
 
 
 def save_model(model: Any, path: str) -> None:
-    """Write ``model`` (parameters, specs, options, training state) to ``path`` atomically."""
+    """Write ``model`` (parameters, specs, options, training state) to ``path`` atomically.
+
+    After distributed training every process calls it (the random streams
+    of all ranks are gathered) and rank 0 alone writes.
+    """
     arrays = _training_arrays(model)
     arrays.update({name: p.get_value() for name, p in parameter_dict(model.bricks).items()})
     session = model._session
     description = {"format": FORMAT, "class": type(model).__name__, "layers": model.specs,
                    "options": model.options(), "training": session.settings if session else None}
     arrays["__model__"] = _text_array(json.dumps(description))
-    save_arrays(path, arrays)
+    if session is None or writes_files(session.algorithm):
+        save_arrays(path, arrays)
 
 
 def _training_arrays(model: Any) -> dict[str, np.ndarray]:

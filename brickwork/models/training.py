@@ -96,7 +96,7 @@ class Trainable:
               momentum: float | None = None, gradient_clip: float | None = None,
               batches_per_epoch: int = 50, patience: int | None = None, restore_best: bool = True,
               checkpoint: str | None = None, verbose: bool = True,
-              extensions: Sequence[Any] = ()) -> list[dict]:
+              extensions: Sequence[Any] = (), distributed: bool = False) -> list[dict]:
         """Train on ``data``, continuing any earlier training; return the log rows of each epoch.
 
         Parameters
@@ -135,6 +135,12 @@ class Trainable:
             not a terminal).
         extensions : list of Extension
             More extensions for the main loop.
+        distributed : bool
+            Under ``mpiexec -n N``: split each global batch of ``batch_size``
+            examples, and the validation data, across the N processes and
+            train data-parallel (:mod:`brickwork.distributed`); arrays only.
+            Every process calls ``train``; rank 0 alone prints and writes
+            the checkpoint.
 
         Returns
         -------
@@ -145,12 +151,15 @@ class Trainable:
         """
         cost, target = self._training_cost()
         names = [v.name for v in self._inputs()] + [target.name]
+        if distributed and callable(data):
+            raise BrickError("train(distributed=True) splits arrays across processes; "
+                             "it cannot split the batches of a callable")
         train_stream, valid_stream = self._streams(data, valid, validation_split, batch_size, names,
-                                                   batches_per_epoch)
+                                                   batches_per_epoch, distributed)
         if patience is not None and valid_stream is None:
             raise BrickError("train: patience needs validation data (valid= or validation_split=)")
         session = self._session_for({"algo": algo, "learning_rate": learning_rate,
-                                     "momentum": momentum, "gradient_clip": gradient_clip})
+                                     "momentum": momentum, "gradient_clip": gradient_clip}, distributed)
         loop = MainLoop(session.algorithm, train_stream, model=Model(cost))
         stopper = self._extend(loop, cost, valid_stream, max_updates, epochs, patience, restore_best)
         loop.extensions += ([ModelCheckpoint(self, checkpoint)] if checkpoint else []) \
@@ -204,15 +213,16 @@ class Trainable:
                 param.set_value(value)
             logger.info("restored the parameters of epoch %d (best validation loss)", stopper.best_epoch)
 
-    def _session_for(self, requested: dict) -> TrainingSession:
+    def _session_for(self, requested: dict, distributed: bool = False) -> TrainingSession:
         """The session to continue, or a new one if the step rule changes."""
         session, resumed = self._session, getattr(self, "_resumed", None)
         previous = session.settings if session else resumed[0] if resumed else DEFAULT_SETTINGS
         settings = {k: previous[k] if v is None else v for k, v in requested.items()}
-        if session is not None and settings == session.settings:
+        if session is not None and settings == session.settings and session.algorithm.distributed == distributed:
             return session
         cost, _ = self._training_cost()
-        algorithm = GradientDescent(cost=cost, parameters=self.parameters, step_rule=_step_rule(**settings))
+        algorithm = GradientDescent(cost=cost, parameters=self.parameters, step_rule=_step_rule(**settings),
+                                    distributed=distributed, count=self._cost_count() if distributed else None)
         self._session = TrainingSession(algorithm, settings, session.log if session else None)
         if resumed is not None and settings == resumed[0]:
             self._session.pending = resumed[1]
@@ -231,7 +241,11 @@ class Trainable:
             self._metric_variables = self.metrics()
         return self._metric_variables
 
-    def _streams(self, data, valid, split, batch_size, names, batches_per_epoch):
+    def _cost_count(self) -> Any:
+        """What the loss averages over, when not the examples (for distributed training)."""
+        return None
+
+    def _streams(self, data, valid, split, batch_size, names, batches_per_epoch, distributed=False):
         if callable(data):
             stream = CallableStream(lambda: self._complete(data(), names), batches_per_epoch)
             valid = [valid() for _ in range(4)] if callable(valid) else valid
@@ -247,8 +261,9 @@ class Trainable:
             arrays = {k: np.take(v, np.arange(cut), axis=axes[k]) for k, v in arrays.items()}
         elif valid is not None:
             valid = self._complete(valid, names)
-        train = ArrayStream(arrays, batch_size, seed=self.seed, batch_axis=axes)
-        return train, ArrayStream(valid, 1024, shuffle=False, batch_axis=axes) if valid else None
+        train = ArrayStream(arrays, batch_size, seed=self.seed, batch_axis=axes, distributed=distributed)
+        return train, (ArrayStream(valid, 1024, shuffle=False, batch_axis=axes, distributed=distributed)
+                       if valid else None)
 
     def _complete(self, batch: Any, names: list[str]) -> dict:
         """A batch as a dict by input name, with a mask of ones where none is given."""

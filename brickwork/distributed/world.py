@@ -1,0 +1,127 @@
+"""The processes of a run: :func:`world` gives this process's rank and their number.
+
+Under ``mpiexec -n N`` (or ``srun``), the world is MPI's ``COMM_WORLD``
+through ``mpi4py``. Started any other way, it is a single-process stand-in
+of rank 0 and size 1 whose collectives return their input, so the same
+script runs on a laptop and on a cluster.
+
+A process that dies with an uncaught exception while the others wait in a
+collective would leave them waiting for ever; so, when there are several
+processes, an uncaught exception prints its traceback with the rank and
+aborts every process of the run (``MPI_Abort``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import numpy as np
+
+from ..errors import TrainingError
+
+# Variables the MPI launchers set in each process they start (MPICH's hydra, Open MPI, PMIx, Slurm's PMI).
+_LAUNCHER_SIZES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE")
+_LAUNCHER_RANKS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
+
+
+class World:
+    """The processes training together.
+
+    Attributes
+    ----------
+    rank : int
+        This process's number, from 0.
+    size : int
+        How many processes there are.
+    comm : mpi4py.MPI.Comm or None
+        The MPI communicator (None for the single-process stand-in).
+    """
+
+    def __init__(self, comm: Any = None):
+        self.comm = comm
+        self.rank = comm.Get_rank() if comm is not None else 0
+        self.size = comm.Get_size() if comm is not None else 1
+
+    def __repr__(self) -> str:
+        return f"World(rank={self.rank}, size={self.size})"
+
+    def sum(self, buffer: np.ndarray) -> np.ndarray:
+        """The element-wise sum over every process of ``buffer`` (float64, 1-d), in one all-reduce."""
+        if self.comm is None:
+            return buffer
+        from mpi4py import MPI
+        total = np.empty_like(buffer)
+        self.comm.Allreduce(buffer, total, op=MPI.SUM)
+        return total
+
+    def broadcast(self, value: Any) -> Any:
+        """Rank 0's ``value`` (any picklable object) on every process."""
+        return value if self.comm is None else self.comm.bcast(value, root=0)
+
+    def broadcast_array(self, array: np.ndarray) -> np.ndarray:
+        """Rank 0's ``array`` on every process (same shape and dtype everywhere)."""
+        if self.comm is None:
+            return array
+        array = np.array(array, order="C")  # a C-contiguous copy (ascontiguousarray makes 0-d arrays 1-d)
+        self.comm.Bcast(array, root=0)
+        return array
+
+    def gather(self, value: Any) -> list | None:
+        """Every process's ``value`` as a list on rank 0 (None elsewhere)."""
+        return [value] if self.comm is None else self.comm.gather(value, root=0)
+
+
+_WORLD: World | None = None
+
+
+def world() -> World:
+    """This process's place in the run: ``.rank`` and ``.size`` (1 outside MPI).
+
+    Returns
+    -------
+    World
+        The same object on every call.
+    """
+    global _WORLD
+    if _WORLD is None:
+        _WORLD = World(_communicator())
+        if _WORLD.size > 1:
+            _abort_all_on_uncaught_exception(_WORLD)
+    return _WORLD
+
+
+def launched_size() -> int:
+    """The number of processes an MPI launcher started (1 when none did)."""
+    for name in _LAUNCHER_SIZES:
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return 1
+
+
+def _communicator() -> Any:
+    if launched_size() == 1 and not any(name in os.environ for name in _LAUNCHER_RANKS):
+        return None
+    try:
+        from mpi4py import MPI
+    except ImportError as error:
+        raise TrainingError(f"this process was started by an MPI launcher with {launched_size()} "
+                            "processes, but mpi4py is not installed: pip install 'brickwork[distributed]'"
+                            ) from error
+    return MPI.COMM_WORLD
+
+
+def _abort_all_on_uncaught_exception(this: World) -> None:
+    previous = sys.excepthook
+
+    def abort(kind: type, error: BaseException, trace: Any) -> None:
+        message = "".join(traceback.format_exception(kind, error, trace))
+        sys.stderr.write(f"brickwork: rank {this.rank} of {this.size} failed; stopping every rank.\n"
+                         f"{message}")
+        sys.stderr.flush()
+        if previous is not sys.__excepthook__:
+            previous(kind, error, trace)
+        this.comm.Abort(1)
+    sys.excepthook = abort
