@@ -114,7 +114,12 @@ def as_stream(data: Any, **kwargs: Any) -> Any:
 
 def pad_sequences(sequences: Sequence[Any], dtype: Any = None, value: float = 0.0
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Pad variable-length sequences into a time-major batch.
+    """Pad variable-length sequences into a TIME-MAJOR batch (time first, then batch).
+
+    Keras' ``pad_sequences`` returns batch-major ``(batch, max_length)``
+    arrays instead; take ``padded.swapaxes(0, 1)`` for that layout, or pass
+    these arrays to a model as they are (the quick-start models take
+    time-major data by default, batch-major with ``time_major=False``).
 
     Parameters
     ----------
@@ -123,7 +128,15 @@ def pad_sequences(sequences: Sequence[Any], dtype: Any = None, value: float = 0.
     Returns
     -------
     padded : ``(max_length, batch, ...)``
-    mask : ``(max_length, batch)``, 1 where a sequence has data, 0 after its end
+        Sequence ``i`` is ``padded[:length_i, i]``; ``value`` after its end.
+    mask : ``(max_length, batch)``
+        1 where a sequence has data, 0 after its end.
+
+    >>> padded, mask = pad_sequences([[1, 2, 3], [4]])
+    >>> padded.shape, mask.shape
+    ((3, 2), (3, 2))
+    >>> padded[:, 1], mask[:, 1]
+    (array([4, 0, 0]), array([1., 0., 0.], dtype=float32))
     """
     sequences = [np.asarray(s) for s in sequences]
     longest = max((len(s) for s in sequences), default=0)

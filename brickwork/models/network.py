@@ -21,23 +21,29 @@ class Network(Trainable):
     ----------
     layers : list of specs
     seed : int
+        Seeds the initial weights, the dropout masks and the shuffling.
     forget_bias : float
-    weights_init : initialization scheme, optional (Glorot uniform)
+        Initial bias of the LSTM forget gates.
+    weights_init : initialization scheme, optional
+        Glorot uniform by default.
+    time_major : bool
+        Recurrent models: ``True`` (default) for sequences as ``(time,
+        batch, ...)`` arrays (masks ``(time, batch)``), ``False`` for
+        batch-major ``(batch, time, ...)`` arrays as Keras takes them;
+        :meth:`predict` answers in the same layout.
     """
 
-    loss_name = "loss"
-
     def __init__(self, layers: Sequence[Any], seed: int = 1, forget_bias: float = 1.0,
-                 weights_init: Any = None):
+                 weights_init: Any = None, time_major: bool = True):
         self.specs = list(layers)
-        self.seed, self.forget_bias = seed, forget_bias
+        self.seed, self.forget_bias, self.time_major = seed, forget_bias, time_major
         self.weights_init = weights_init or initialization.GlorotUniform()
         builder = StageBuilder(seed, forget_bias, self.weights_init)
         self.embedded = isinstance(self.specs[0], tuple)
         width = builder.embed(self.specs[0][1], self.specs[0][2]) if self.embedded else int(self.specs[0])
         for i, spec in enumerate(self.specs[1:], start=1):
             width = builder.stage(i, spec, width, last=i == len(self.specs) - 1)
-        self.stages = builder.stages
+        self.stages, self.dropout = builder.stages, builder.dropout
         self.recurrent = any(is_recurrent(s) for s in self.specs[1:])
         self.output_dim = width
         self._build()
@@ -50,19 +56,20 @@ class Network(Trainable):
         else:
             self.x = tensor.vector("x", dtype=dtype) if self.embedded else tensor.matrix("x")
             self.mask = None
+        self.output = self._forward(training=False)
+        self.train_output = self._forward(training=True) if self.dropout else self.output
+        self._predict = None
+
+    def _forward(self, training: bool) -> Any:
         h = self.x
         for _, _, apply in self.stages:
-            h = apply(h, self.mask)
-        self.output = h
-        self._predict = None
+            h = apply(h, self.mask, training)
+        return h
 
     @property
     def parameters(self) -> list:
         """Every parameter of every brick, stage by stage."""
         return [p for _, bricks, _ in self.stages for b in bricks for p in all_parameters(b)]
-
-    def _inputs(self) -> list:
-        return [self.x] + ([self.mask] if self.recurrent else [])
 
     @property
     def bricks(self) -> list:
@@ -71,7 +78,7 @@ class Network(Trainable):
 
     def options(self) -> dict[str, Any]:
         """The constructor's options other than the layers, as saved with the model."""
-        return {"seed": self.seed, "forget_bias": self.forget_bias}
+        return {"seed": self.seed, "forget_bias": self.forget_bias, "time_major": self.time_major}
 
     def save(self, path: str) -> None:
         """Save to one ``.npz`` file; :func:`~brickwork.models.load_model` reads it back.
@@ -82,6 +89,14 @@ class Network(Trainable):
         """
         save_model(self, path)
 
+    def _inputs(self) -> list:
+        return [self.x] + ([self.mask] if self.recurrent else [])
+
+    def _layout(self, array: Any) -> np.ndarray:
+        """A per-step array between the user's layout and the time-major one (both ways)."""
+        array = np.asarray(array)
+        return array if self.time_major or not self.recurrent else np.swapaxes(array, 0, 1)
+
     def predict(self, x: Any, mask: Any = None, batch_size: int | None = None) -> np.ndarray:
         """Run the model on ``x``; works before training too.
 
@@ -89,7 +104,8 @@ class Network(Trainable):
         ----------
         x : array
             ``(time, batch, features)`` for recurrent models (``(time, batch)``
-            integers with an embedding), ``(batch, features)`` otherwise.
+            integers with an embedding; ``(batch, time, ...)`` with
+            ``time_major=False``), ``(batch, features)`` otherwise.
         mask : array ``(time, batch)``, optional
             1 where a sequence has data; all ones by default.
         batch_size : int, optional
@@ -98,20 +114,19 @@ class Network(Trainable):
         Returns
         -------
         array
-            As :meth:`prediction` describes, with the batch axis of ``x``.
+            As :meth:`prediction` describes, in the layout of ``x``.
         """
         if self._predict is None:
             self._predict = function(self._inputs(), self.prediction())
-        x = np.asarray(x)
-        if self.recurrent and mask is None:
-            mask = np.ones(x.shape[:2], dtype="float32")
-        axis = 1 if self.recurrent else 0
-        size = x.shape[axis]
-        parts = [self._predict(*([x, mask] if self.recurrent else [x]))] if not batch_size else [
-            self._predict(*[np.take(a, np.arange(i, min(i + batch_size, size)), axis=axis)
-                            for a in ([x, mask] if self.recurrent else [x])])
-            for i in range(0, size, batch_size)]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=self.output_batch_axis)
+        arrays = [self._layout(x)]
+        if self.recurrent:
+            arrays.append(np.ones(arrays[0].shape[:2], dtype="float32") if mask is None else self._layout(mask))
+        axis, size = (1 if self.recurrent else 0), arrays[0].shape[1 if self.recurrent else 0]
+        step = batch_size or size
+        parts = [self._predict(*[np.take(a, np.arange(i, min(i + step, size)), axis=axis) for a in arrays])
+                 for i in range(0, size, step)]
+        result = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=self.output_batch_axis)
+        return self._layout(result) if self.output_batch_axis == 1 else result
 
     def summary(self) -> str:
         """A table of the layers, their bricks, output sizes and parameter counts."""

@@ -266,9 +266,10 @@ class Trainable:
                        if valid else None)
 
     def _complete(self, batch: Any, names: list[str]) -> dict:
-        """A batch as a dict by input name, with a mask of ones where none is given."""
+        """A batch as a time-major dict by input name, with a mask of ones where none is given."""
         batch = dict(zip(names if len(batch) == len(names) else [n for n in names if n != "mask"],
                          [np.asarray(a) for a in batch]))
+        batch = {k: v if k == "y" and self.per_sequence_target else self._layout(v) for k, v in batch.items()}
         if self.recurrent and "mask" not in batch:
             batch["mask"] = np.ones(batch["x"].shape[:2], dtype="float32")
         return batch
