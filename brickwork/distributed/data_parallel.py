@@ -80,7 +80,8 @@ class DataParallel:
         else:
             if self.count is not None and weight:
                 weight = float(values[-1])
-            cost, gradients, monitored = self._all_reduce(values, weight)
+            # a shard whose steps are all masked has a 0/0 cost: it contributes nothing, not NaN
+            cost, gradients, monitored = self._all_reduce(values if weight else self._nothing(), weight)
         norm = self._step(*gradients)[0]
         return [cost, norm] + list(monitored)
 

@@ -11,6 +11,7 @@ from collections import Counter
 import numpy as np
 
 from brickwork.data import pad_sequences
+from brickwork.distributed import world
 from brickwork.models import Classifier
 
 from .datasets import data_file
@@ -39,26 +40,37 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--updates", type=int, default=700, help="about two epochs; more overfits")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="sentiment.png", help="where to draw the learning curve")
+    parser.add_argument("--distributed", action="store_true",
+                        help="train data-parallel: run under mpiexec -n N (see docs/distributed.rst)")
     args = parser.parse_args(argv)
+    speaks = not args.distributed or world().rank == 0
     texts, labels = load(limit=2000 if args.quick else None)
     test = len(texts) // 5
     counts = Counter(w for t in texts[test:] for w in TOKEN.findall(t.lower()))
     vocabulary = {w: i + 1 for i, (w, _) in enumerate(counts.most_common(8000))}
     train_x, train_mask = encode(texts[test:], vocabulary, 40)
     test_x, test_mask = encode(texts[:test], vocabulary, 40)
-    print(f"{len(texts)} tweets ({labels.mean():.0%} positive), {len(vocabulary)} words, "
+    say = print if speaks else _silent
+    say(f"{len(texts)} tweets ({labels.mean():.0%} positive), {len(vocabulary)} words, "
           f"up to {train_x.shape[0]} words each")
     net = Classifier(layers=[("embed", len(vocabulary) + 1, 32), ("lstm", 64), 2], seed=5)
     history = net.train([train_x, train_mask, labels[test:]], algo="adam", learning_rate=0.003, batch_size=64,
-              max_updates=20 if args.quick else args.updates, validation_split=0.1, verbose=not args.quick)
+              max_updates=20 if args.quick else args.updates, validation_split=0.1, verbose=not args.quick,
+              distributed=args.distributed)
+    accuracy = float((net.predict(test_x, test_mask).argmax(1) == labels[:test]).mean())
+    if not speaks:
+        return 0
     save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss"),
                            "validation accuracy": epoch_curve(history, "valid_accuracy")},
                "sentiment, embedding + LSTM(64)", "loss / accuracy", xlabel="epochs")
-    accuracy = float((net.predict(test_x, test_mask).argmax(1) == labels[:test]).mean())
     print(f"test accuracy: embedding + LSTM(64) {accuracy:.3f}; "
           f"TF-IDF + logistic regression {_tfidf_baseline(texts, labels, test):.3f}; "
           f"always 'negative' {1 - labels[:test].mean():.3f}")
     return 0
+
+
+def _silent(*args: object) -> None:
+    """Processes other than rank 0 print nothing."""
 
 
 def _tfidf_baseline(texts: list[str], labels: np.ndarray, test: int) -> float:
