@@ -9,10 +9,11 @@
 - ``1 rank, 2 threads``: one process, ``OPENBLAS_NUM_THREADS=2``;
 
 and, for the scaling model of ``RESULTS.md``, one process with one thread
-on batches of 64, 16, 4 and 1 (the compute time of a rank as its share of a
-global batch shrinks). Each run prints one JSON line; the driver prints a
-Markdown table. Timings on a shared machine are noisy: the spread over the
-rounds is part of the result.
+on batches of 8 and 1 (the compute time of a rank as its share of a global
+batch shrinks). Each run prints one JSON line; the driver prints a Markdown
+table of the measurements and of the scaling they predict (:func:`predict`).
+Timings on a shared machine are noisy: the spread over the rounds is part of
+the result.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps(measure(*args.worker)), flush=True)
         return 0
     configs = [("1 rank, 1 thread", 1, 1, 64), ("2 ranks, 1 thread each", 2, 1, 64), ("1 rank, 2 threads", 1, 2, 64)]
-    configs += [(f"compute at batch {b}, 1 thread", 1, 1, b) for b in (16, 4, 1)]
+    configs += [(f"compute at batch {b}, 1 thread", 1, 1, b) for b in (8, 1)]
     results: dict[str, list[dict]] = {name: [] for name, *_ in configs}
     for round_ in range(args.rounds):
         for name, ranks, threads, batch in configs:
@@ -124,6 +125,9 @@ def main(argv: list[str]) -> int:
             print(f"round {round_ + 1}: {name}: {results[name][-1]['seconds_per_update'] * 1e3:.1f} ms",
                   file=sys.stderr, flush=True)
     print(table(results))
+    compute = {r[0]["global_batch"]: float(np.median([x["seconds_per_update"] for x in r]))
+               for name, r in results.items() if "1 thread" in name and "ranks" not in name}
+    print(predict(compute, results["2 ranks, 1 thread each"][0]["all_reduce_bytes"]))
     return 0
 
 
@@ -138,6 +142,46 @@ def table(results: dict[str, list[dict]]) -> str:
                      f"{batch / np.median(times) * 1e3:.0f} | {reduce:.2f} | {runs[0]['blas_threads']} |")
     sizes = {r["all_reduce_bytes"] for runs in results.values() for r in runs if r["all_reduce_bytes"]}
     lines.append(f"\nBytes per all-reduce (float64 buffer): {', '.join(str(s) for s in sorted(sizes))}")
+    return "\n".join(lines)
+
+
+# Assumed networks: (name, bandwidth in bytes/s, latency per message in s)
+NETWORKS = [("10 Gb/s Ethernet (TCP), 25 us", 10e9 / 8, 25e-6), ("100 Gb/s InfiniBand (RDMA), 2 us", 100e9 / 8, 2e-6)]
+
+
+def communication_seconds(ranks: int, size: int, bandwidth: float, latency: float) -> float:
+    """Ring all-reduce of ``size`` bytes, plus the binomial-tree broadcast of the stop flag.
+
+    The ring sends ``2 (p-1)`` messages of ``size / p`` bytes from every rank
+    (reduce-scatter, then all-gather): ``2 (p-1) latency + 2 (p-1)/p size / bandwidth``.
+    """
+    if ranks == 1:
+        return 0.0
+    ring = 2 * (ranks - 1) * latency + 2 * (ranks - 1) / ranks * size / bandwidth
+    return ring + np.ceil(np.log2(ranks)) * latency
+
+
+def predict(compute: dict[int, float], size: int, ranks: tuple = (8, 64, 512)) -> str:
+    """Weak scaling (64 examples per rank) and strong scaling (a global batch of 512) from the measurements.
+
+    ``compute`` maps a per-rank batch to the measured seconds of one update
+    on one thread; ``size`` is the bytes of one all-reduce. Efficiency is
+    the step time if compute shrank in proportion to the examples and
+    communication were free, over the predicted step time.
+    """
+    lines = ["| network | ranks | per-rank batch | compute ms | communication ms | step ms | "
+             "examples/s | efficiency |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for name, bandwidth, latency in NETWORKS:
+        for scaling, per_rank in (("weak", lambda p: 64), ("strong", lambda p: 512 // p)):
+            for p in ranks:
+                batch = per_rank(p)
+                if batch not in compute:
+                    continue
+                comm = communication_seconds(p, size, bandwidth, latency)
+                step = compute[batch] + comm
+                ideal = compute[64] * batch / 64  # perfect scaling: compute in proportion to the examples
+                lines.append(f"| {name} ({scaling}) | {p} | {batch} | {compute[batch] * 1e3:.1f} | {comm * 1e3:.2f} "
+                             f"| {step * 1e3:.1f} | {p * batch / step:.0f} | {ideal / step:.0%} |")
     return "\n".join(lines)
 
 
