@@ -31,8 +31,8 @@ BINARY = {
     "div": lambda a, b: a / (b * b + 1), "maximum": tensor.maximum, "minimum": tensor.minimum,
     "where": lambda a, b: tensor.where(a > b, a, b * 2),
 }
-KINDS = ["unary"] * 4 + ["binary"] * 5 + ["view"] * 6 + ["concatenate", "reduce", "softmax",
-                                                          "matmul", "broadcast", "binary_view"]
+KINDS = ["unary"] * 4 + ["binary"] * 5 + ["view"] * 6 + ["concatenate", "reduce", "softmax", "matmul",
+                                                          "broadcast", "binary_view", "scan_like"]
 
 
 @dataclass
@@ -169,6 +169,19 @@ class Builder:
             return self._record(a @ a.T * 0.5, (shape[0], shape[0]), f"{self.name(a)} @ {self.name(a)}.T * 0.5")
         return None
 
+    def _scan_like(self, a: Variable, shape: tuple):
+        """Ops that run along an axis: cumulative sums and sorting."""
+        if not shape:
+            return None
+        axis = self.rng.randrange(len(shape))
+        if self.rng.random() < 0.5:
+            reverse = self.rng.random() < 0.5
+            return self._record(tensor.cumsum(a, axis=axis, reverse=reverse), shape,
+                                f"cumsum({self.name(a)}, axis={axis}, reverse={reverse})")
+        descending = self.rng.random() < 0.5
+        return self._record(tensor.sort(a, axis=axis, descending=descending), shape,
+                            f"sort({self.name(a)}, axis={axis}, descending={descending})")
+
     def _broadcast(self, a: Variable, shape: tuple):
         target = (self.rng.choice([2, 3]),) + shape
         return self._record(tensor.broadcast_to(a, target), target, f"broadcast_to({self.name(a)}, {target})")
@@ -268,18 +281,24 @@ def _step_builder(rng: random.Random, text: list[str], free: list[tuple[Variable
         if nested is not None:
             inner = _inner_scan(rng, text, contexts[0], h, nested)
             builder.add(inner, h_shape, "inner scan over the whole sequence, from h")
-        builder.grow(rng.randint(2, 8))
+        builder.grow(rng.randint(2, 10))
         mixed = [(v, s) for v, s in builder.pool[start + 2:] if _broadcasts(s, h_shape)] or [(x_t, x_shape)]
         drive, _ = rng.choice(mixed)
         new_h = tensor.tanh(h @ contexts[-1] * 0.5 + drive)
         text.append(f"new h = tanh(h @ W * 0.5 + {builder.name(drive)})")
-        readable = builder.pool[start:]
-        extra = [(v, s) for v, s in rng.sample(readable, min(len(readable), rng.randint(0, 2)))]
-        text.append(f"step outputs: new h and {[builder.name(v) for v, _ in extra]}")
+        readable = builder.pool[start:] + [(new_h, h_shape)]
+        extra = rng.sample(readable, min(len(readable), rng.randint(0, 2)))
+        if extra and rng.random() < 0.2:  # one variable twice: two outputs in one buffer
+            extra.append(extra[0])
+        text.append(f"step outputs: new h and {[_label(builder, v, new_h) for v, _ in extra]}")
         shapes.extend([h_shape] + [s for _, s in extra])
         return [new_h] + [v for v, _ in extra]
     x_shape = h_shape = (free[-1][1][0],)
     return step
+
+
+def _label(builder: Builder, var: Variable, new_h: Variable) -> str:
+    return "new h" if var is new_h else builder.name(var)
 
 
 def _inner_scan(rng: random.Random, text: list[str], sequence: Variable, h: Variable, reverse: bool) -> Variable:
@@ -305,12 +324,13 @@ def scan_case(seed: int) -> Case:
     free = [(x, (T, n)), (W, (n, n))] if nested is not None else [(W, (n, n))]
     step_shapes: list[tuple] = []
     step = _step_builder(rng, text, free, nested, step_shapes)
-    reverse = rng.random() < 0.3
-    outputs = tensor.scan(step, sequences=[x], states=[h0], contexts=[v for v, _ in free], reverse=reverse)
-    text.append(f"scan(reverse={reverse}) -> {len(outputs)} outputs")
+    reverse, last = rng.random() < 0.3, rng.random() < 0.2
+    outputs = tensor.scan(step, sequences=[x], states=[h0], contexts=[v for v, _ in free], reverse=reverse,
+                          last=[last])
+    text.append(f"scan(reverse={reverse}, last state only={last}) -> {len(outputs)} outputs")
     builder = Builder(rng, list(zip([x, h0, W], shapes)), text)
     for k, (out, shape) in enumerate(zip(outputs, step_shapes)):
-        builder.add(out, (T,) + shape, f"scan output {k}")
+        builder.add(out, shape if k == 0 and last else (T,) + shape, f"scan output {k}")
     builder.grow(rng.randint(0, 5))
     result = _outputs(builder, 3)
     cost = _cost(builder, [(v, s) for v, s in builder.pool[3:] if v.type.dtype.kind == "f"])

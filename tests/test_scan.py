@@ -140,3 +140,18 @@ def test_sequences_of_different_lengths_are_an_error():
     states = scan(lambda a_t, b_t, h: h + a_t + b_t, sequences=[a, b], states=[tensor.zeros((3,))])[0]
     with pytest.raises(ExecutionError, match="different lengths"):
         function([a, b], states)(np.ones((2, 3)), np.ones((3, 3)))
+
+
+def test_last_may_cover_the_states_only():
+    x, h0 = tensor.matrix("x", dtype="float64"), tensor.vector("h0", dtype="float64")
+
+    def step(x_t, h):
+        new = tensor.tanh(x_t + h)
+        return [new, new * 2]
+    h, doubled = tensor.scan(step, sequences=[x], states=[h0], last=[True])
+    assert h.ndim == 1 and doubled.ndim == 2
+    values = np.linspace(-1, 1, 6).reshape(3, 2)
+    last, every = function([x, h0], [h, doubled])(values, np.zeros(2))
+    np.testing.assert_allclose(every[-1], 2 * last, rtol=1e-15)
+    with pytest.raises(GraphError, match="3 flags in last for 2 outputs"):
+        tensor.scan(step, sequences=[x], states=[h0], last=[True, False, False])

@@ -170,7 +170,8 @@ def scan(step: Callable[..., Any], sequences: Sequence[Any] = (), states: Sequen
     reverse : bool
         Process the time axis back to front (outputs stay aligned with it).
     last : list of bool, optional
-        Per output, True to keep only the final value (states only).
+        Per output, True to keep only the final value (states only); outputs
+        past the end of the list keep every value.
 
     Returns
     -------
@@ -194,6 +195,10 @@ def scan(step: Callable[..., Any], sequences: Sequence[Any] = (), states: Sequen
     outputs = _shapes_outside(outputs, seq_in, state_in, sequences)
     seq_in, sequences = _read_sequences(outputs, seq_in, state_in, sequences, n_steps is None)
     free = free_variables(outputs, seq_in + state_in)
+    if last is not None:
+        if len(last) > len(outputs):
+            raise GraphError(f"scan: {len(last)} flags in last for {len(outputs)} outputs of the step")
+        last = list(last) + [False] * (len(outputs) - len(last))
     op = Scan(seq_in, state_in, free, outputs, reverse, last)
     steps = as_variable(-1 if n_steps is None else n_steps, dtype="int64")
     result = op(steps, *sequences, *states, *free)
