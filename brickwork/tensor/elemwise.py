@@ -154,7 +154,17 @@ class Pow(Elemwise):
 
 
 class Neg(Elemwise):
+    """``-x``. Written into a given array as ``x * -1``: NumPy's ``negative`` (2.4.6)
+    writes wrong values into some strided outputs, such as a column of a dead
+    buffer that an in-place kernel reuses."""
+
     ufunc = np.negative
+
+    def as_ufunc(self, types):
+        return None
+
+    def perform_into(self, out, x):
+        return np.multiply(x, -1, out=out)
 
     def vjp(self, node, grads):
         return [neg(grads[0])]
@@ -297,7 +307,7 @@ class Sigmoid(FloatUnary):
         return self.perform_into(np.empty_like(x), x)
 
     def perform_into(self, out, x):
-        np.negative(x, out=out)
+        np.multiply(x, -1, out=out)  # not np.negative: see Neg
         np.minimum(out, _largest_exponent(out.dtype), out=out)
         np.exp(out, out=out)
         out += 1
