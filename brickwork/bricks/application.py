@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import BrickError
 from ..roles import AUXILIARY, INPUT, OUTPUT, VariableRole, add_role
+from ..tensor.sites import Site, building
 from ..tensor.variable import Variable
 
 _OWN = ("application", "brick")
@@ -200,6 +201,8 @@ def call_application(bound: BoundApplication, args: list, kwargs: dict) -> Any:
     args = [tagged(a, brick, app.name, INPUT, app.input_name(i, bound), call)
             for i, a in enumerate(args)]
     kwargs = {k: tagged(v, brick, app.name, INPUT, k, call) for k, v in kwargs.items()}
+    named = [*((app.input_name(i, bound), a) for i, a in enumerate(args)), *kwargs.items()]
+    site = Site(brick, app.name, {k: v for k, v in named if k is not None and isinstance(v, Variable)})
     for special, value in (("application", bound), ("application_call", call)):
         if special in app.argument_names:
             position = app.argument_names.index(special)
@@ -207,7 +210,8 @@ def call_application(bound: BoundApplication, args: list, kwargs: dict) -> Any:
                 args.insert(position, value)
             else:
                 kwargs[special] = value
-    result = app.function(brick, *args, **kwargs)
+    with building(site):  # the nodes built by the application record it
+        result = app.function(brick, *args, **kwargs)
     results = list(result) if isinstance(result, (list, tuple)) else [result]
     names = _output_names(bound, results)
     outputs = [tagged(r, brick, app.name, OUTPUT, name, call) for r, name in zip(results, names)]

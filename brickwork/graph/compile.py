@@ -29,9 +29,11 @@ from ..errors import ExecutionError, GraphError, InputError
 from ..tensor.elemwise import conform
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
+from . import blame
 from .codegen import generate, generate_loop
 from .gcpause import gc_paused
 from .inplace import inplace_kernels
+from .reference import evaluate
 from .rewrites import optimize
 
 MAX_GENERATED_STEPS = 20_000
@@ -105,6 +107,7 @@ class Function:
         self._output_slots = result_slots[:n_outputs]
         self._update_slots = result_slots[n_outputs:]
         self._types = {slots[id(v)]: v.type for _, ins, outs in steps for v in ins + outs}
+        self._sites = [outs[0].owner.site if outs and outs[0].owner is not None else None for _, _, outs in steps]
         self._schedule = _schedule(lowered, set(result_slots) | set(self._input_slots), self._types)
         self._template = template
         self._shared = shared
@@ -167,15 +170,40 @@ class Function:
             storage[slot] = arg
         for slot, var in self._shared:
             storage[slot] = var.container[0]
-        run_schedule(self._schedule, storage)
+        try:
+            run_schedule(self._schedule, storage)
+        except ExecutionError as error:
+            site = self._sites[error.step] if getattr(error, "step", None) is not None else None
+            named = blame.with_site(error, site, self._value_of(arguments))
+            if named is error:
+                raise
+            raise named from error
         return [storage[s] for s in self._result_slots]
 
+    def _value_of(self, arguments: Sequence[Any]) -> Callable[[Variable], Any]:
+        """A variable's value for ``arguments`` (None when this graph cannot compute it),
+        computed anew by the reference evaluator: for error messages only."""
+        known = dict(zip(self.inputs, arguments))
+
+        def value(var: Variable) -> Any:
+            try:
+                return evaluate(var, known)
+            except Exception:  # the variable is not in this graph, or computing it fails too
+                return None
+        return value
+
     def _run(self, arguments: Sequence[Any]) -> list:
-        """The generated program; on failure, the interpreter names the op that failed."""
+        """The generated program; on failure, the interpreter names the op and the brick that failed."""
         try:
             return self.program(arguments)
         except Exception:
-            self.interpret(arguments)
+            try:
+                self.interpret(arguments)
+            except ExecutionError as error:
+                named = blame.finished(error)
+                if named is error:
+                    raise
+                raise named from error
             raise
 
 
@@ -193,12 +221,15 @@ def run_schedule(schedule: list, storage: list) -> None:
                     storage[o] = r
             for i in releases:
                 storage[i] = None
-    except ExecutionError:
+    except ExecutionError as error:
+        error.step = schedule.index(step)
         raise
     except Exception as error:
         op = getattr(step[0], "op", None) or getattr(step[0], "__self__", step[0])
         shapes = ", ".join(str(np.shape(storage[i])) for i in step[1])
-        raise ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}") from error
+        failed = ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}")
+        failed.step = schedule.index(step)
+        raise failed from error
 
 
 def _schedule(lowered: list, keep: set[int], types: dict) -> list:

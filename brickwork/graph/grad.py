@@ -17,6 +17,7 @@ from ..errors import GradientError
 from ..tensor.elemwise import add, cast
 from ..tensor.indexing import IndexGrad, IndexInc
 from ..tensor.shape import sum_to, zeros_like
+from ..tensor.sites import building
 from ..tensor.variable import Constant, Variable, as_variable
 from ..tensor.walk import toposort
 from .gcpause import gc_paused
@@ -113,7 +114,8 @@ def _backprop_node(node, pending, relevant, constants) -> None:
     if all(g is None for g in out_grads):
         return
     out_grads = [zeros_like(o) if g is None else g for o, g in zip(node.outputs, out_grads)]
-    in_grads = node.op.vjp(node, out_grads)
+    with building(node.site):  # gradient nodes belong to the application of the node
+        in_grads = node.op.vjp(node, out_grads)
     if len(in_grads) != len(node.inputs):
         raise GradientError(f"{node.op!r}.vjp returned {len(in_grads)} gradients "
                             f"for {len(node.inputs)} inputs")

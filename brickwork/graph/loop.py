@@ -35,6 +35,7 @@ from ..errors import ExecutionError, GraphError
 from ..tensor.scan import Scan
 from ..tensor.shape import Shape
 from ..tensor.variable import Constant, TensorType, Variable
+from . import blame
 from .codegen import StepFailed
 from .compile import Function
 from .hoist import specialize, split, whole_type
@@ -214,7 +215,7 @@ class ScanRunner:
                                                "at the first step; it must keep its shape")
         if isinstance(error, GraphError):
             error = ExecutionError(str(error))
-        raise ExecutionError(f"{self.op!r}, at time step {t}: {error}") from error
+        raise blame.rewrap(error, f"{self.op!r}, at time step {t}: {error}") from error
 
 
 def _length(op: Any, seqs: list[np.ndarray], n_steps: Any) -> int:

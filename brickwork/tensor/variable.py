@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import config
 from ..errors import GraphError
+from . import sites
 
 _ids = itertools.count()
 
@@ -58,11 +59,12 @@ class TensorType:
 class Node:
     """One application of ``op`` to ``inputs``, producing ``outputs``."""
 
-    __slots__ = ("op", "inputs", "outputs")
+    __slots__ = ("op", "inputs", "outputs", "site")
 
     def __init__(self, op: Any, inputs: list[Variable], types: list[TensorType]):
         self.op = op
         self.inputs = inputs
+        self.site = sites.current()  # the application that built it (see brickwork.tensor.sites)
         self.outputs = [Variable(t, owner=self, index=i) for i, t in enumerate(types)]
 
     def __repr__(self) -> str:

@@ -64,6 +64,7 @@ def clone_with_mapping(outputs: list[Variable], replace: dict[Variable, Variable
         if all(a is b for a, b in zip(inputs, node.inputs)):
             continue
         new = node.op.make_node(*inputs)
+        new.site = node.site
         for old, fresh in zip(node.outputs, new.outputs):
             fresh.name = old.name
             fresh.tag = SimpleNamespace(**{
