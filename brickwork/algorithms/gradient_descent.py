@@ -1,135 +1,163 @@
-"""``GradientDescent``: one compiled function that computes and applies an update."""
+"""``GradientDescent``: ``p <- p - step`` with steps from a step rule, as in Blocks."""
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import tensor
 from ..distributed import DataParallel
 from ..errors import TrainingError
-from ..graph import ComputationGraph, function, grad
+from ..graph import ComputationGraph, grad
 from ..tensor.variable import SharedVariable, Variable
-from .step_rules import CompositeRule, RemoveNotFinite, Scale, StepRule, global_norm
+from .base import UpdatesAlgorithm
+from .step_rules import Scale, StepRule, global_norm
 
 
-class GradientDescent:
-    """Minimize ``cost`` by ``p <- p - step`` with steps from ``step_rule``.
+class GradientDescent(UpdatesAlgorithm):
+    """Minimize a cost by ``p <- p - step`` with steps from ``step_rule``.
 
     Parameters
     ----------
-    cost : scalar Variable
+    cost : scalar Variable, optional
+        Differentiated unless ``gradients`` are given (then it is only
+        monitored, as ``last_values['cost']``).
     parameters : list of SharedVariable, optional
-        Default: every variable of the cost's graph with role PARAMETER.
+        Default: the keys of ``gradients``, or else every variable of the
+        cost's graph with role PARAMETER (Blocks required them here).
     step_rule : StepRule, optional
-        Default ``Scale(0.1)``.
-    gradients : dict, optional
-        Gradients already computed, by parameter.
-    on_unused_sources : {'raise', 'ignore'}
-        What to do with batch entries that are not inputs of the cost.
+        Default ``Scale(1.0)`` (plain gradient descent, as Blocks).
+    gradients : OrderedDict, dict or list of (parameter, gradient), optional
+        Gradients already computed; their order is the parameters' order
+        (a plain dict keeps its insertion order in Python 3).
+    known_grads, consider_constant : optional
+        Passed to :func:`~brickwork.graph.grad`; only without ``gradients``.
+    updates : list of (SharedVariable, Variable), optional
+        More updates, applied with each step (from the old values too).
+    on_unused_sources : {'raise', 'warn', 'ignore'}
+    theano_func_kwargs : dict, optional
+        Ignored (Blocks compatibility).
     distributed : bool
         Train data-parallel over the processes of ``mpiexec`` on batches
         from a stream made with ``distributed=True``
-        (:class:`brickwork.distributed.DataParallel`).
+        (:class:`brickwork.distributed.DataParallel`); needs a cost.
     count : scalar Variable, optional
         With ``distributed``: what the cost averages over in a batch when it
         is not the examples (the unmasked steps of a masked mean).
 
     Attributes
     ----------
-    inputs : list of Variable
-        The cost's inputs; batches give arrays for them by name.
-    total_gradient_norm : Variable
+    parameters : list of SharedVariable
+        In a fixed order: the order of every update and of checkpoints.
+    gradients, steps : OrderedDict from parameter to Variable
+    step_rule_updates : list of (SharedVariable, Variable)
+        The step rule's state updates.
+    total_gradient_norm, total_step_norm : scalar Variable
+    updates : list of (SharedVariable, Variable)
+        The given updates, then ``(p, p - step)`` per parameter, then the
+        step rule's updates; :meth:`add_updates` appends.
     extra_updates : list of (SharedVariable, Variable)
-        More updates to apply with each step (for example the carried
-        states of a stateful recurrent model); set before ``initialize``.
+        Applied with the others (the carried states of a stateful model).
     last_values : dict
         After each batch: ``cost``, ``total_gradient_norm`` and every
         monitored variable, as floats or arrays.
+
+    Raises
+    ------
+    TrainingError
+        Without a cost and without gradients, or when nothing is trainable.
     """
 
-    def __init__(self, cost: Variable, parameters: Sequence[SharedVariable] | None = None,
-                 step_rule: StepRule | None = None, gradients: Mapping | None = None,
-                 on_unused_sources: str = "raise", distributed: bool = False,
-                 count: Variable | None = None):
+    def __init__(self, cost: Variable | None = None, parameters: Sequence[SharedVariable] | None = None,
+                 step_rule: StepRule | None = None, gradients: Any = None, known_grads: Mapping | None = None,
+                 consider_constant: Sequence | None = None, updates: Any = None,
+                 distributed: bool = False, count: Variable | None = None, **kwargs: Any):
         self.cost = cost
-        graph = ComputationGraph(cost)
-        self.parameters = list(parameters) if parameters is not None else graph.parameters
-        if not self.parameters:
-            raise TrainingError("GradientDescent: the cost depends on no parameters")
-        self.inputs = graph.inputs
-        self.step_rule = step_rule if step_rule is not None else Scale(0.1)
-        given = dict(gradients or {})
-        missing = [p for p in self.parameters if p not in given]
-        computed = dict(zip(missing, grad(cost, missing))) if missing else {}
-        self.gradients = OrderedDict((p, given.get(p, computed.get(p))) for p in self.parameters)
+        self.gradients = _given_gradients(gradients, parameters, known_grads, consider_constant)
+        if self.gradients is None:
+            self.gradients = _computed_gradients(cost, parameters, known_grads, consider_constant)
+        self.parameters = list(self.gradients)
         self.total_gradient_norm = global_norm(self.gradients)
-        # the rule's state variables exist from here on, so checkpoints can be loaded before compiling
-        self.steps, self.rule_updates = self.step_rule.compute_steps(self.gradients)
-        self.on_unused_sources = on_unused_sources
-        self.monitored: OrderedDict[str, Variable] = OrderedDict()
+        self.total_gradient_norm.name = "total_gradient_norm"
+        self.step_rule = step_rule if step_rule is not None else Scale()
+        self.steps, self.step_rule_updates = self.step_rule.compute_steps(self.gradients)
+        self.total_step_norm = global_norm(self.steps)
+        self.total_step_norm.name = "total_step_norm"
+        descent = [(p, p - self.steps[p]) for p in self.parameters]
+        super().__init__(updates=list(updates or []) + descent + list(self.step_rule_updates), **kwargs)
         self.extra_updates: list = []
-        self.last_values: dict[str, Any] = {}
-        self._function = None
+        if cost is not None:
+            self.monitored["cost"] = cost
+        self.monitored["total_gradient_norm"] = self.total_gradient_norm
         self.distributed = distributed
+        if distributed and cost is None:
+            raise TrainingError("GradientDescent(distributed=True) needs the cost (it all-reduces "
+                                "the cost with the gradients)")
         self.data_parallel = DataParallel(self, count) if distributed else None
 
-    def add_monitored(self, variables: Sequence[Variable]) -> None:
-        """Compute ``variables`` with every update (call before ``initialize``)."""
-        for var in variables:
-            self.monitored[var.name or f"monitored_{len(self.monitored)}"] = var
-        self._function = None
+    @property
+    def rule_updates(self) -> list:
+        """The step rule's state updates (the name before Blocks parity)."""
+        return self.step_rule_updates
+
+    def all_updates(self) -> list:
+        return list(self.updates) + list(self.extra_updates)
+
+    def initialize(self, **kwargs: Any) -> None:
+        """Compile the update function (with ``distributed``, the local and the step functions)."""
+        if self.data_parallel is None:
+            super().initialize()
+            return
+        updates = self.all_updates()
+        self.data_parallel.compile(updates, self._extra_monitored())
+        self._function, self._compiled_updates, self._compiled_inputs = self.data_parallel, updates, self.inputs
+
+    def process_batch(self, batch: Mapping[str, Any] | Sequence[Any]) -> None:
+        """Run one update on ``batch``: a dict by input name, or arrays in input order."""
+        if self.data_parallel is None:
+            super().process_batch(batch)
+            return
+        if self._function is None:
+            self.initialize()
+        values = self.data_parallel.run(batch, self._arguments(batch))
+        names = ["cost", "total_gradient_norm"] + [v.name for v in self._extra_monitored()]
+        self.last_values = {n: (float(v) if np.ndim(v) == 0 else v) for n, v in zip(names, values)}
+
+    def _extra_monitored(self) -> list[Variable]:
+        return [v for n, v in self.monitored.items() if n not in ("cost", "total_gradient_norm")]
 
     def state_variables(self) -> list[SharedVariable]:
         """The step rule's state, in a stable order (for checkpoints)."""
         return self.step_rule.state_variables()
 
-    def initialize(self) -> None:
-        """Compile the update function."""
-        updates = [(p, p - self.steps[p]) for p in self.parameters] + self.rule_updates + self.extra_updates
-        if _uses(self.step_rule, RemoveNotFinite):
-            finite = tensor.isfinite(global_norm(self.steps))
-            updates = [(var, tensor.where(finite, new, var)) for var, new in updates]
-        if self.data_parallel is not None:
-            self.data_parallel.compile(updates, list(self.monitored.values()))
-            self._function = self.data_parallel
-            return
-        outputs = [self.cost, self.total_gradient_norm] + list(self.monitored.values())
-        self._function = function(self.inputs, outputs, updates=updates)
 
-    def process_batch(self, batch: Mapping[str, Any] | Sequence[Any]) -> None:
-        """Run one update on ``batch``: a dict by input name, or arrays in input order."""
-        if self._function is None:
-            self.initialize()
-        if self.data_parallel is not None:
-            values = self.data_parallel.run(batch, self._arguments(batch))
-        else:
-            values = self._function(*self._arguments(batch))
-        names = ["cost", "total_gradient_norm"] + list(self.monitored)
-        self.last_values = {n: (float(v) if np.ndim(v) == 0 else v) for n, v in zip(names, values)}
-
-    def _arguments(self, batch: Any) -> list:
-        if not isinstance(batch, Mapping):
-            batch = list(batch)
-            if len(batch) != len(self.inputs):
-                raise TrainingError(f"a batch of {len(batch)} arrays for {len(self.inputs)} inputs "
-                                    f"{[v.name for v in self.inputs]}")
-            return batch
-        names = [v.name for v in self.inputs]
-        missing = [n for n in names if n not in batch]
-        if missing:
-            raise TrainingError(f"the batch has no data for inputs {missing}; it has {list(batch)}")
-        unused = [n for n in batch if n not in names]
-        if unused and self.on_unused_sources == "raise":
-            raise TrainingError(f"the batch has data for {unused}, which the cost does not use "
-                                f"(its inputs are {names}); pass on_unused_sources='ignore'")
-        return [batch[n] for n in names]
+def _given_gradients(gradients: Any, parameters: Sequence | None, known_grads: Any,
+                     consider_constant: Any) -> OrderedDict | None:
+    if not gradients:
+        return None
+    if known_grads or consider_constant is not None:
+        raise TrainingError("GradientDescent: known_grads and consider_constant have no effect "
+                            "when gradients are given")
+    given = OrderedDict(gradients.items() if isinstance(gradients, Mapping) else gradients)
+    if parameters is not None and {id(p) for p in parameters} != {id(p) for p in given}:
+        warnings.warn("GradientDescent: the parameters do not match the keys of the gradients; "
+                      "using the parameters of the gradients", stacklevel=3)
+        return given
+    order = list(parameters) if parameters is not None else list(given)
+    return OrderedDict((p, given[p]) for p in order)
 
 
-def _uses(rule: StepRule, kind: type) -> bool:
-    if isinstance(rule, kind):
-        return True
-    return isinstance(rule, CompositeRule) and any(_uses(r, kind) for r in rule.rules)
+def _computed_gradients(cost: Variable | None, parameters: Sequence | None, known_grads: Any,
+                        consider_constant: Any) -> OrderedDict:
+    if cost is None:
+        raise TrainingError("GradientDescent needs a cost to differentiate or the gradients: "
+                            "pass cost=... or gradients=... (neither was given)")
+    parameters = list(parameters) if parameters is not None else ComputationGraph(cost).parameters
+    if not parameters:
+        raise TrainingError("GradientDescent: no parameters to train; the cost depends on no "
+                            "variable with role PARAMETER and none were given")
+    values = grad(cost, parameters, known_grads=known_grads, consider_constant=consider_constant)
+    return OrderedDict(zip(parameters, values))

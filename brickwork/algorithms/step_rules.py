@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import config, tensor
+from ..errors import TrainingError
 from ..tensor.variable import SharedVariable, Variable, shared
 
 Steps = "OrderedDict[SharedVariable, Variable]"
@@ -80,21 +81,32 @@ class BasicMomentum(StepRule):
 
 
 class CompositeRule(StepRule):
-    """Apply ``rules`` one after another, each to the steps of the last."""
+    """Apply ``components`` one after another, each to the steps of the last.
 
-    def __init__(self, rules: list[StepRule]):
+    A rule with a ``guard(updates)`` method (:class:`RemoveNotFinite`) also
+    sees the state updates of the rules before it.
+    """
+
+    def __init__(self, components: list[StepRule]):
         super().__init__()
-        self.rules = list(rules)
+        self.components = list(components)
+
+    @property
+    def rules(self) -> list[StepRule]:
+        """The same as ``components``."""
+        return self.components
 
     def compute_steps(self, previous_steps):
         updates = []
-        for rule in self.rules:
+        for rule in self.components:
             previous_steps, more = rule.compute_steps(previous_steps)
+            if hasattr(rule, "guard"):
+                updates = rule.guard(updates)
             updates.extend(more)
         return previous_steps, updates
 
     def state_variables(self):
-        return [v for rule in self.rules for v in rule.state_variables()]
+        return [v for rule in self.components for v in rule.state_variables()]
 
 
 class Momentum(CompositeRule):
@@ -125,6 +137,7 @@ class AdaDelta(StepRule):
 
     def __init__(self, decay_rate: float = 0.95, epsilon: float = 1e-6):
         super().__init__()
+        _check_decay(type(self).__name__, decay_rate)
         self.decay_rate, self.epsilon = decay_rate, epsilon
 
     def compute_step(self, parameter, previous_step):
@@ -136,40 +149,67 @@ class AdaDelta(StepRule):
         return step, [(grads, new_grads), (steps, new_steps)]
 
 
-class RMSProp(StepRule):
-    """``ms <- decay * ms + (1 - decay) * g**2``; ``step = lr * g / max(sqrt(ms), 1 / max_scaling)``."""
+class BasicRMSProp(StepRule):
+    """``ms <- decay * ms + (1 - decay) * step**2``; ``step / max(sqrt(ms), 1 / max_scaling)``.
 
-    def __init__(self, learning_rate: float = 0.001, decay_rate: float = 0.9, max_scaling: float = 1e5):
+    Parameters
+    ----------
+    decay_rate : float in [0, 1], optional
+        Default 0.9; a shared variable.
+    max_scaling : float > 0, optional
+        The largest factor a step is scaled by (default 1e5).
+    """
+
+    def __init__(self, decay_rate: float = 0.9, max_scaling: float = 1e5):
         super().__init__()
-        self.learning_rate = _scalar(learning_rate, "learning_rate")
+        _check_decay(type(self).__name__, decay_rate)
+        if not max_scaling > 0:
+            raise TrainingError(f"{type(self).__name__}: max_scaling must be greater than 0, "
+                                f"got {max_scaling!r}")
         self.decay_rate = _scalar(decay_rate, "decay_rate")
         self.max_scaling = max_scaling
+        self.epsilon = 1.0 / max_scaling
 
     def compute_step(self, parameter, previous_step):
         mean_square = self._slot(parameter, "mean_square")
         new = self.decay_rate * mean_square + (1 - self.decay_rate) * previous_step ** 2
-        rms = tensor.maximum(tensor.sqrt(new), 1.0 / self.max_scaling)
-        return self.learning_rate * previous_step / rms, [(mean_square, new)]
+        rms = tensor.maximum(tensor.sqrt(new), self.epsilon)
+        return previous_step / rms, [(mean_square, new)]
+
+
+class RMSProp(CompositeRule):
+    """:class:`BasicRMSProp` then :class:`Scale`: ``lr * g / max(sqrt(ms), 1 / max_scaling)``.
+
+    The default learning rate is 0.001 (Blocks': 1.0, which diverges on most problems).
+    """
+
+    def __init__(self, learning_rate: float = 0.001, decay_rate: float = 0.9, max_scaling: float = 1e5):
+        basic, scale = BasicRMSProp(decay_rate, max_scaling), Scale(learning_rate)
+        super().__init__([basic, scale])
+        self.learning_rate, self.decay_rate = scale.learning_rate, basic.decay_rate
+        self.max_scaling = max_scaling
 
 
 class Adam(StepRule):
     """Adam (Kingma and Ba), with bias correction of both moments."""
 
     def __init__(self, learning_rate: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
-                 epsilon: float = 1e-8):
+                 epsilon: float = 1e-8, decay_factor: float = 1.0):
         super().__init__()
         self.learning_rate = _scalar(learning_rate, "learning_rate")
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.decay_factor = decay_factor
         self.time = _scalar(0.0, "adam_time")
         self._state.append(self.time)
 
     def compute_steps(self, previous_steps):
         t = self.time + 1
-        correction = tensor.sqrt(1 - self.beta2 ** t) / (1 - self.beta1 ** t)
+        beta1 = self.beta1 * self.decay_factor ** (t - 1) if self.decay_factor != 1 else self.beta1
+        correction = tensor.sqrt(1 - self.beta2 ** t) / (1 - beta1 ** t)
         steps, updates = OrderedDict(), [(self.time, t)]
         for parameter, g in previous_steps.items():
             m, v = self._slot(parameter, "mean"), self._slot(parameter, "variance")
-            new_m = self.beta1 * m + (1 - self.beta1) * g
+            new_m = beta1 * m + (1 - beta1) * g
             new_v = self.beta2 * v + (1 - self.beta2) * g ** 2
             steps[parameter] = self.learning_rate * correction * new_m / (tensor.sqrt(new_v) + self.epsilon)
             updates.extend([(m, new_m), (v, new_v)])
@@ -182,26 +222,41 @@ def global_norm(steps: Any) -> Variable:
 
 
 class StepClipping(StepRule):
-    """Rescale all steps together when their global norm exceeds ``threshold``."""
+    """Rescale all steps together when their global L2 norm exceeds ``threshold``.
 
-    def __init__(self, threshold: float):
+    Without a threshold (``StepClipping()``, as Blocks allows) the steps pass unchanged.
+    """
+
+    def __init__(self, threshold: float | None = None):
         super().__init__()
-        self.threshold = _scalar(threshold, "threshold")
+        self.threshold = _scalar(threshold, "threshold") if threshold is not None else None
 
     def compute_steps(self, previous_steps):
+        if self.threshold is None:
+            return OrderedDict(previous_steps), []
         norm = global_norm(previous_steps)
         scale = tensor.minimum(1.0, self.threshold / tensor.maximum(norm, 1e-12))
         return OrderedDict((p, s * scale) for p, s in previous_steps.items()), []
 
 
 class VariableClipping(StepRule):
-    """Keep each parameter's L2 norm (over ``axis``) at most ``threshold`` after the update."""
+    """Keep each parameter's L2 norm (over ``axis``) at most ``threshold`` after the update.
+
+    ``axis``: an int or several, each once (default: the whole tensor); an
+    axis the parameter does not have is an error.
+    """
 
     def __init__(self, threshold: float, axis: int | tuple | None = None):
         super().__init__()
-        self.threshold, self.axis = threshold, axis
+        axes = () if axis is None else (tuple(axis) if isinstance(axis, (list, tuple, set)) else (axis,))
+        if len(set(axes)) != len(axes):
+            raise TrainingError(f"VariableClipping: each axis may be given once, got {axis!r}")
+        self.threshold, self.axis = threshold, tuple(sorted(axes)) or None
 
     def compute_step(self, parameter, previous_step):
+        if self.axis is not None and max(self.axis) >= parameter.ndim:
+            raise TrainingError(f"VariableClipping: axis {self.axis} is out of range for "
+                                f"{parameter.name!r} with ndim={parameter.ndim}")
         updated = parameter - previous_step
         norm = tensor.sqrt((updated ** 2).sum(axis=self.axis, keepdims=True))
         clipped = updated * tensor.minimum(1.0, self.threshold / tensor.maximum(norm, 1e-12))
@@ -209,28 +264,53 @@ class VariableClipping(StepRule):
 
 
 class RemoveNotFinite(StepRule):
-    """Skip the whole update when any step is NaN or infinite.
+    """Replace a step that has a NaN or infinity by ``(1 - scaler) * parameter``.
 
-    ``GradientDescent`` then leaves every parameter and every state of the
-    other step rules as it was.
+    So a parameter whose step is not finite becomes ``scaler * parameter``
+    (default ``scaler=1``: unchanged), as in Blocks; each parameter is
+    checked on its own. Apply it last. Inside a :class:`CompositeRule` it
+    also skips the state updates of the rules before it when any step is
+    not finite, so a NaN gradient cannot poison a velocity or a running
+    average (Blocks let it).
     """
 
+    def __init__(self, scaler: float = 1.0):
+        super().__init__()
+        self.scaler = scaler
+        self._all_finite = None
+
+    def compute_step(self, parameter, previous_step):
+        finite = tensor.isfinite(previous_step.sum())
+        return tensor.where(finite, previous_step, (1 - self.scaler) * parameter), []
+
     def compute_steps(self, previous_steps):
-        return previous_steps, []
+        self._all_finite = tensor.isfinite(global_norm(previous_steps)) if previous_steps else None
+        return super().compute_steps(previous_steps)
+
+    def guard(self, updates: list) -> list:
+        """``updates``, each kept only when every step this rule saw is finite."""
+        if self._all_finite is None:
+            return list(updates)
+        return [(var, tensor.where(self._all_finite, new, var)) for var, new in updates]
 
 
 class Restrict(StepRule):
-    """Apply ``rule`` to ``parameters`` only; the other steps pass unchanged."""
+    """Apply ``step_rule`` to ``variables`` only; the other steps pass unchanged."""
 
-    def __init__(self, rule: StepRule, parameters: list[SharedVariable]):
+    def __init__(self, step_rule: StepRule, variables: list[SharedVariable]):
         super().__init__()
-        self.rule, self.parameters = rule, list(parameters)
+        self.step_rule, self.variables = step_rule, list(variables)
 
     def compute_steps(self, previous_steps):
         chosen = OrderedDict((p, s) for p, s in previous_steps.items()
-                             if any(p is q for q in self.parameters))
-        steps, updates = self.rule.compute_steps(chosen)
+                             if any(p is q for q in self.variables))
+        steps, updates = self.step_rule.compute_steps(chosen)
         return OrderedDict((p, steps.get(p, s)) for p, s in previous_steps.items()), updates
 
     def state_variables(self):
-        return self.rule.state_variables()
+        return self.step_rule.state_variables()
+
+
+def _check_decay(rule: str, decay_rate: float) -> None:
+    if not 0.0 <= decay_rate <= 1.0:
+        raise TrainingError(f"{rule}: decay_rate must be in [0, 1], got {decay_rate!r}")
