@@ -16,6 +16,8 @@ from ..tensor.variable import SharedVariable, Variable
 from .base import UpdatesAlgorithm
 from .step_rules import Scale, StepRule, global_norm
 
+_BUILT_IN = ("cost", "total_gradient_norm")
+
 
 class GradientDescent(UpdatesAlgorithm):
     """Minimize a cost by ``p <- p - step`` with steps from ``step_rule``.
@@ -123,11 +125,11 @@ class GradientDescent(UpdatesAlgorithm):
         if self._function is None:
             self.initialize()
         values = self.data_parallel.run(batch, self._arguments(batch))
-        names = ["cost", "total_gradient_norm"] + [v.name for v in self._extra_monitored()]
+        names = ["cost", "total_gradient_norm"] + [n for n in self.monitored if n not in _BUILT_IN]
         self.last_values = {n: (float(v) if np.ndim(v) == 0 else v) for n, v in zip(names, values)}
 
     def _extra_monitored(self) -> list[Variable]:
-        return [v for n, v in self.monitored.items() if n not in ("cost", "total_gradient_norm")]
+        return [v for n, v in self.monitored.items() if n not in _BUILT_IN]
 
     def state_variables(self) -> list[SharedVariable]:
         """The step rule's state, in a stable order (for checkpoints)."""
