@@ -78,6 +78,7 @@ class ArrayStream:
         return {"epoch_rng": current, "position": self._position}
 
     def set_state(self, state: dict) -> None:
+        """Continue from a state of :meth:`get_state` (same arrays, same batch size)."""
         self._epoch_state = state["epoch_rng"]
         self.rng.bit_generator.state = state["epoch_rng"]
         self._position = state["position"]

@@ -20,6 +20,7 @@ class NdarrayInitialization:
     """Base class: subclasses implement ``generate(rng, shape)``."""
 
     def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        """An array of ``shape`` drawn with ``rng`` (a ``numpy.random.Generator``), in ``config.floatX``."""
         raise NotImplementedError
 
     def initialize(self, variable: Any, rng: np.random.Generator) -> None:

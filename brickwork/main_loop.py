@@ -30,6 +30,7 @@ class TrainingLog(dict):
 
     @property
     def current_row(self) -> dict[str, Any]:
+        """The row of the current iteration (created empty if needed)."""
         return self.setdefault(self.status["iterations_done"], {})
 
     def last(self, name: str) -> Any:
@@ -97,6 +98,7 @@ class MainLoop:
         return agreed_stop(self.status, self.algorithm)
 
     def callback(self, name: str) -> None:
+        """Call every extension's ``dispatch(name)``, in order."""
         for extension in self.extensions:
             if speaks(extension, self.algorithm):
                 extension.dispatch(name)

@@ -22,6 +22,7 @@ class Model(ComputationGraph):
         return OrderedDict((parameter_name(p), p) for p in self.parameters)
 
     def get_parameter_values(self) -> OrderedDict[str, np.ndarray]:
+        """Each parameter's value (a copy) by its hierarchical name."""
         return OrderedDict((name, p.get_value()) for name, p in self.get_parameter_dict().items())
 
     def set_parameter_values(self, values: dict[str, np.ndarray]) -> None:

@@ -34,9 +34,12 @@ class StepRule:
 
     def compute_step(self, parameter: SharedVariable, previous_step: Variable
                      ) -> tuple[Variable, list[tuple[SharedVariable, Variable]]]:
+        """The step for one parameter from its ``previous_step`` (the gradient, or the step of
+        the rule before); returns ``(step, updates)``, the updates of this rule's state variables."""
         raise NotImplementedError
 
     def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
+        """Steps for all parameters: ``previous_steps`` maps parameter to step; returns ``(steps, updates)``."""
         steps, updates = OrderedDict(), []
         for parameter, previous in previous_steps.items():
             steps[parameter], more = self.compute_step(parameter, previous)

@@ -179,6 +179,7 @@ class BoundApplication:
 
     @property
     def name(self) -> str:
+        """The application's name, such as ``'apply'``."""
         return self.application.name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

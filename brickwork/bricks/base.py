@@ -88,6 +88,7 @@ class Brick:
 
     @property
     def children(self) -> list[Brick]:
+        """The child bricks, in order; setting it makes each new child's parent this brick."""
         return self._children
 
     @children.setter
@@ -204,6 +205,7 @@ class Brick:
         raise BrickError(f"{self.get_hierarchical_name()}: no dimension is known for {name!r}")
 
     def get_dims(self, names: Iterable[str]) -> list[int]:
+        """``[get_dim(name) for name in names]``."""
         return [self.get_dim(name) for name in names]
 
     def get_unique_path(self) -> list[Brick]:

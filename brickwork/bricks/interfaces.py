@@ -47,6 +47,7 @@ class Initializable(Brick):
 
     @property
     def seed(self) -> int:
+        """The seed of this brick's random generator (a fixed default unless set)."""
         if getattr(self, "_seed", None) is None:
             self._seed = int(type(self).seed_rng.integers(np.iinfo(np.int32).max))
         return self._seed
@@ -58,6 +59,7 @@ class Initializable(Brick):
 
     @property
     def rng(self) -> np.random.Generator:
+        """The ``numpy.random.Generator`` that initialization draws from."""
         if getattr(self, "_rng", None) is None:
             self._rng = np.random.default_rng(self.seed)
         return self._rng
@@ -106,6 +108,7 @@ class Random(Brick):
 
     @property
     def streams(self) -> Any:
+        """The brick's seeded ``RandomStreams`` (created on first use)."""
         from ..tensor.random import RandomStreams
         if self._streams is None:
             self._streams = RandomStreams(self.seed)

@@ -25,6 +25,7 @@ class LookupTable(Initializable, Feedforward):
 
     @property
     def W(self) -> tensor.SharedVariable:
+        """The table ``(length, dim)``: row ``i`` is the vector of index ``i``."""
         return self.parameter("W")
 
     @property

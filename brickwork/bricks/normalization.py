@@ -24,6 +24,7 @@ class LayerNormalization(Initializable, Feedforward):
 
     @property
     def input_dim(self) -> int:
+        """The feature size ``dim`` (also ``output_dim``)."""
         return self.dim
 
     output_dim = input_dim

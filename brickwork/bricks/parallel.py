@@ -85,10 +85,12 @@ class Parallel(Initializable):
 
     @apply.property("inputs")
     def apply_inputs(self) -> list[str]:
+        """The names of ``apply``'s inputs: ``input_names``."""
         return list(self.input_names)
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The names of ``apply``'s outputs: ``output_names``."""
         return list(self.input_names)
 
     def get_dim(self, name: str) -> int:
@@ -135,6 +137,7 @@ class Fork(Parallel):
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The names of ``apply``'s outputs: the ``output_names``."""
         return list(self.output_names)
 
     def get_dim(self, name: str) -> int:
@@ -187,10 +190,12 @@ class Distribute(Fork):
 
     @apply.property("inputs")
     def apply_inputs(self) -> list[str]:
+        """The names of ``apply``'s inputs: the targets, then the source."""
         return [self.source_name] + list(self.target_names)
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The names of ``apply``'s outputs: the targets, each with the source added."""
         return list(self.target_names)
 
     def get_dim(self, name: str) -> int:
@@ -242,6 +247,7 @@ class Merge(Parallel):
 
     @apply.property("inputs")
     def apply_inputs(self) -> list[str]:
+        """The names of ``apply``'s inputs: ``input_names``."""
         return list(self.input_names)
 
     def get_dim(self, name: str) -> int:

@@ -46,10 +46,12 @@ class Sequence(Initializable):
 
     @apply.property("inputs")
     def apply_inputs(self) -> list[str]:
+        """The inputs of the first application in the sequence."""
         return list(self.application_methods[0].inputs)
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The outputs of the last application in the sequence."""
         return list(self.application_methods[-1].outputs)
 
 
@@ -61,6 +63,7 @@ class FeedforwardSequence(Sequence, Feedforward):
 
     @property
     def input_dim(self) -> int:
+        """The input size of the first brick."""
         return self.children[0].input_dim
 
     @input_dim.setter
@@ -69,6 +72,7 @@ class FeedforwardSequence(Sequence, Feedforward):
 
     @property
     def output_dim(self) -> int:
+        """The output size of the last brick."""
         return self.children[-1].output_dim
 
     @output_dim.setter
@@ -113,6 +117,7 @@ class MLP(FeedforwardSequence, Initializable):
 
     @property
     def input_dim(self) -> int:
+        """``dims[0]``, the input size."""
         return self.dims[0]
 
     @input_dim.setter
@@ -121,6 +126,7 @@ class MLP(FeedforwardSequence, Initializable):
 
     @property
     def output_dim(self) -> int:
+        """``dims[-1]``, the output size."""
         return self.dims[-1]
 
     @output_dim.setter

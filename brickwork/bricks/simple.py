@@ -32,10 +32,12 @@ class Linear(Initializable, Feedforward):
 
     @property
     def W(self) -> tensor.SharedVariable:
+        """The weight matrix ``(input_dim, output_dim)``."""
         return self.parameter("W")
 
     @property
     def b(self) -> tensor.SharedVariable:
+        """The bias vector ``(output_dim,)``."""
         return self.parameter("b")
 
     def _allocate(self) -> None:
@@ -71,12 +73,14 @@ class Bias(Initializable, Feedforward):
 
     @property
     def input_dim(self) -> int:
+        """The feature size ``dim`` (also ``output_dim``)."""
         return self.dim
 
     output_dim = input_dim
 
     @property
     def b(self) -> tensor.SharedVariable:
+        """The bias vector ``(dim,)``."""
         return self.parameter("b")
 
     def _allocate(self) -> None:
@@ -114,6 +118,7 @@ class Identity(Activation):
 
 
 class Tanh(Activation):
+    """``tanh`` elementwise, as a brick."""
     function = staticmethod(tensor.tanh)
 
 
@@ -193,6 +198,7 @@ class LinearMaxout(Initializable, Feedforward):
 
     @property
     def input_dim(self) -> int:
+        """The input size of the linear transformation."""
         return self.linear.input_dim
 
     @input_dim.setter

@@ -39,6 +39,7 @@ class Extension:
         self.main_loop: Any = None
 
     def dispatch(self, callback: str) -> None:
+        """Run :meth:`do` if ``callback`` is switched on and the every-n condition holds."""
         if callback not in self.triggers:
             return
         status = self.main_loop.status
@@ -50,8 +51,10 @@ class Extension:
         self.do(callback)
 
     def do(self, callback: str) -> None:
+        """What the extension does at ``callback`` (one of ``CALLBACKS``); subclasses define it."""
         raise NotImplementedError
 
     @property
     def log(self) -> Any:
+        """The main loop's log (rows by iteration, and ``status``)."""
         return self.main_loop.log

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..roles import AUXILIARY, PARAMETER, has_roles
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from ..tensor.walk import variables as walk_variables
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class ComputationGraph:
@@ -36,15 +37,18 @@ class ComputationGraph:
 
     @property
     def inputs(self) -> list[Variable]:
+        """The graph's inputs: variables without an owner that are neither shared nor constant."""
         return [v for v in self.variables
                 if v.owner is None and not isinstance(v, (Constant, SharedVariable))]
 
     @property
     def shared_variables(self) -> list[SharedVariable]:
+        """The shared variables the graph reads."""
         return [v for v in self.variables if isinstance(v, SharedVariable)]
 
     @property
     def parameters(self) -> list[SharedVariable]:
+        """The shared variables with the role PARAMETER."""
         return [v for v in self.shared_variables if has_roles(v, [PARAMETER])]
 
     def replace(self, mapping: Mapping[Variable, Any]) -> ComputationGraph:
@@ -54,6 +58,7 @@ class ComputationGraph:
     @property
     def dag(self) -> nx.DiGraph:
         """The graph as a ``networkx.DiGraph``: variable and node vertices, data edges."""
+        import networkx as nx  # imported here: it takes longer to import than the rest of brickwork
         graph = nx.DiGraph()
         for var in self.variables:
             graph.add_node(var, kind="variable", label=_label(var))

@@ -44,6 +44,7 @@ class VariableFilter:
         return [v for v in variables if self.matches(v)]
 
     def matches(self, var: Variable) -> bool:
+        """Whether ``var`` passes every criterion of the filter."""
         if self.roles is not None and not has_roles(var, self.roles, self.each_role):
             return False
         brick = getattr(var.tag, "brick", None)

@@ -112,6 +112,7 @@ def cast(x: Any, dtype: Any) -> Variable:
 
 # -- arithmetic ---------------------------------------------------------------
 class Add(Elemwise):
+    """``x + y`` elementwise, with NumPy broadcasting."""
     ufunc = np.add
 
     def vjp(self, node, grads):
@@ -119,6 +120,7 @@ class Add(Elemwise):
 
 
 class Sub(Elemwise):
+    """``x - y`` elementwise, with NumPy broadcasting."""
     ufunc = np.subtract
 
     def vjp(self, node, grads):
@@ -126,6 +128,7 @@ class Sub(Elemwise):
 
 
 class Mul(Elemwise):
+    """``x * y`` elementwise, with NumPy broadcasting."""
     ufunc = np.multiply
 
     def vjp(self, node, grads):
@@ -134,6 +137,7 @@ class Mul(Elemwise):
 
 
 class TrueDiv(Elemwise):
+    """``x / y`` elementwise (a float result), with NumPy broadcasting."""
     ufunc = np.true_divide
     result = "float"
 
@@ -143,6 +147,7 @@ class TrueDiv(Elemwise):
 
 
 class Pow(Elemwise):
+    """``x ** y`` elementwise, with NumPy broadcasting."""
     ufunc = np.power
 
     def vjp(self, node, grads):
@@ -171,6 +176,7 @@ class Neg(Elemwise):
 
 
 class Maximum(Elemwise):
+    """The larger of ``x`` and ``y`` elementwise (the gradient goes to the larger)."""
     ufunc = np.maximum
 
     def vjp(self, node, grads):
@@ -180,6 +186,7 @@ class Maximum(Elemwise):
 
 
 class Minimum(Elemwise):
+    """The smaller of ``x`` and ``y`` elementwise (the gradient goes to the smaller)."""
     ufunc = np.minimum
 
     def vjp(self, node, grads):
@@ -212,6 +219,7 @@ class Where(Elemwise):
 
 # -- comparisons and logic: no gradient ----------------------------------------
 class Comparison(Elemwise):
+    """An elementwise test with a boolean result (no gradient), such as ``x < y``."""
     result = "bool"
 
     def vjp(self, node, grads):
@@ -237,10 +245,12 @@ IsNan = _comparison("IsNan", np.isnan)
 
 # -- float functions ------------------------------------------------------------
 class FloatUnary(Elemwise):
+    """A function of one input, elementwise, with a float result of the input's shape."""
     result = "float"
 
 
 class Exp(FloatUnary):
+    """``exp(x)`` elementwise."""
     ufunc = np.exp
 
     def vjp(self, node, grads):
@@ -248,6 +258,7 @@ class Exp(FloatUnary):
 
 
 class Log(FloatUnary):
+    """The natural logarithm ``log(x)`` elementwise."""
     ufunc = np.log
 
     def vjp(self, node, grads):
@@ -255,6 +266,7 @@ class Log(FloatUnary):
 
 
 class Log1p(FloatUnary):
+    """``log(1 + x)`` elementwise, accurate for small ``x``."""
     ufunc = np.log1p
 
     def vjp(self, node, grads):
@@ -262,6 +274,7 @@ class Log1p(FloatUnary):
 
 
 class Sqrt(FloatUnary):
+    """``sqrt(x)`` elementwise."""
     ufunc = np.sqrt
 
     def vjp(self, node, grads):
@@ -269,6 +282,7 @@ class Sqrt(FloatUnary):
 
 
 class Tanh(FloatUnary):
+    """``tanh(x)`` elementwise."""
     ufunc = np.tanh
 
     def vjp(self, node, grads):
@@ -353,6 +367,7 @@ class Softplus(FloatUnary):
 
 
 class Abs(Elemwise):
+    """``|x|`` elementwise."""
     ufunc = np.abs
 
     def vjp(self, node, grads):
@@ -360,6 +375,7 @@ class Abs(Elemwise):
 
 
 class Sign(Elemwise):
+    """``sign(x)`` elementwise (-1, 0 or 1; zero gradient)."""
     ufunc = np.sign
 
     def vjp(self, node, grads):
@@ -367,6 +383,7 @@ class Sign(Elemwise):
 
 
 class Floor(Elemwise):
+    """``floor(x)`` elementwise (zero gradient)."""
     ufunc = np.floor
 
     def vjp(self, node, grads):
@@ -374,6 +391,7 @@ class Floor(Elemwise):
 
 
 class Relu(Elemwise):
+    """``max(x, 0)`` elementwise."""
     def perform(self, x):
         return np.maximum(x, 0)
 
@@ -385,6 +403,7 @@ class Relu(Elemwise):
 
 
 class Square(Elemwise):
+    """``x ** 2`` elementwise."""
     ufunc = np.square
 
     def vjp(self, node, grads):

@@ -54,10 +54,12 @@ class LogSoftmax(_AlongAxis):
 
 
 def softmax(x: Any, axis: int = -1) -> Variable:
+    """Softmax along ``axis`` (default the last): ``exp(x) / sum(exp(x))``, same shape as ``x``."""
     return Softmax(axis)(as_variable(x))
 
 
 def log_softmax(x: Any, axis: int = -1) -> Variable:
+    """Log of the softmax along ``axis`` (default the last), computed stably; same shape as ``x``."""
     return LogSoftmax(axis)(as_variable(x))
 
 

@@ -50,16 +50,21 @@ class Op:
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
 
     def make_node(self, *inputs: Any) -> Node:
+        """The node applying this op to ``inputs`` (made variables), with outputs of the inferred types."""
         inputs = [as_variable(x) for x in inputs]
         return Node(self, inputs, list(self.infer(*inputs)))
 
     def infer(self, *inputs: Variable) -> Sequence[TensorType]:
+        """The output types (dtype and static shape) for these inputs; raises a clear error on a mismatch."""
         raise NotImplementedError
 
     def perform(self, *arrays: np.ndarray) -> Any:
+        """The NumPy kernel: output arrays from input arrays (one array, or a tuple for several outputs)."""
         raise NotImplementedError
 
     def vjp(self, node: Node, output_grads: list[Variable]) -> list[Variable | None]:
+        """The symbolic vector-Jacobian product: one gradient per input of ``node`` (None where
+        there is none), given the gradients of its outputs."""
         raise NotImplementedError(f"{self} has no gradient")
 
     def as_ufunc(self, types: Sequence[TensorType]) -> Any:

@@ -109,9 +109,12 @@ class RandomStreams:
         return op(as_shape(shape), as_variable(a, "float64"), as_variable(b, "float64"))
 
     def uniform(self, shape: Any, low: float = 0.0, high: float = 1.0, dtype: Any = None) -> Variable:
+        """A symbolic draw of ``shape`` from the uniform distribution on ``[low, high)``; new
+        values at every call of the compiled function."""
         return self._draw("uniform", shape, low, high, dtype)
 
     def normal(self, shape: Any, mean: float = 0.0, std: float = 1.0, dtype: Any = None) -> Variable:
+        """A symbolic draw of ``shape`` from the normal distribution ``N(mean, std**2)``; new values at every call."""
         return self._draw("normal", shape, mean, std, dtype)
 
     def binomial(self, shape: Any, p: float = 0.5, dtype: Any = None) -> Variable:
@@ -132,9 +135,11 @@ class RandomStreams:
         return CategoricalDraw(self, True, int(n), dtype or config.floatX)(as_variable(pvals))
 
     def get_state(self) -> dict:
+        """The state of the generator (JSON-compatible), for checkpoints."""
         return self.generator.bit_generator.state
 
     def set_state(self, state: dict) -> None:
+        """Restore a state from :meth:`get_state`."""
         self.generator.bit_generator.state = state
 
 

@@ -96,21 +96,25 @@ class Argmax(Reduction):
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """The sum over ``axis`` (all axes by default); ``keepdims`` keeps them with size 1."""
     x = as_variable(x)
     return Sum(normalize_axes(Sum((), False), x, axis), keepdims)(x)
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """The maximum over ``axis`` (all axes by default); ``keepdims`` keeps them with size 1."""
     x = as_variable(x)
     return Max(normalize_axes(Max((), False), x, axis), keepdims)(x)
 
 
 def min(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """The minimum over ``axis`` (all axes by default); ``keepdims`` keeps them with size 1."""
     x = as_variable(x)
     return Min(normalize_axes(Min((), False), x, axis), keepdims)(x)
 
 
 def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
+    """The int64 index of the maximum along ``axis`` (over the flattened array by default)."""
     x = as_variable(x)
     return Argmax(normalize_axes(Argmax((), False), x, axis), keepdims)(x)
 

@@ -37,6 +37,7 @@ class Shape(Op):
 
 
 def shape(x: Any) -> Variable:
+    """The shape of ``x`` as a symbolic int64 vector of length ``x.ndim``."""
     return Shape()(as_variable(x))
 
 
@@ -123,6 +124,7 @@ class Reshape(Op):
 
 
 def reshape(x: Any, new_shape: Any) -> Variable:
+    """``x`` with the shape ``new_shape`` (a tuple of ints or scalar variables; one may be -1)."""
     return Reshape()(as_variable(x), as_shape(new_shape))
 
 
@@ -148,6 +150,7 @@ class Transpose(Op):
 
 
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Variable:
+    """``x`` with its axes permuted by ``axes`` (reversed by default)."""
     x = as_variable(x)
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(a % max(x.ndim, 1) for a in axes)
     return x if axes == tuple(range(x.ndim)) else Transpose(axes)(x)
@@ -177,6 +180,7 @@ class ExpandDims(Op):
 
 
 def expand_dims(x: Any, axis: int | Sequence[int]) -> Variable:
+    """``x`` with a new axis of size 1 at ``axis`` (or at each of several axes)."""
     x = as_variable(x)
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     ndim = x.ndim + len(axes)
@@ -212,6 +216,7 @@ class BroadcastTo(Op):
 
 
 def broadcast_to(x: Any, target: Any) -> Variable:
+    """``x`` broadcast to the shape ``target`` (as ``np.broadcast_to``)."""
     return BroadcastTo()(as_variable(x), as_shape(target))
 
 
@@ -267,6 +272,7 @@ class Alloc(Op):
 
 
 def alloc(value: Any, target: Any, dtype: Any = None) -> Variable:
+    """An array of shape ``target`` filled with ``value``."""
     value = as_variable(value, dtype=dtype)
     if dtype is not None and value.type.dtype != np.dtype(dtype):
         from .elemwise import cast
@@ -280,14 +286,17 @@ def zeros(target: Any, dtype: Any = None) -> Variable:
 
 
 def ones(target: Any, dtype: Any = None) -> Variable:
+    """An array of ones of shape ``target`` (ints or scalar variables such as ``x.shape[1]``)."""
     return alloc(Constant(1, dtype=dtype or config.floatX), target)
 
 
 def zeros_like(x: Variable, dtype: Any = None) -> Variable:
+    """Zeros of the shape (and, by default, the dtype) of ``x``."""
     return alloc(Constant(0, dtype=dtype or x.type.dtype), shape(x))
 
 
 def ones_like(x: Variable, dtype: Any = None) -> Variable:
+    """Ones of the shape (and, by default, the dtype) of ``x``."""
     return alloc(Constant(1, dtype=dtype or x.type.dtype), shape(x))
 
 
@@ -340,11 +349,13 @@ class Concatenate(Op):
 
 
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Variable:
+    """The arrays ``xs`` joined along ``axis``; the other axes must agree."""
     xs = list(xs)
     return as_variable(xs[0]) if len(xs) == 1 else Concatenate(axis)(*xs)
 
 
 def stack(xs: Sequence[Any], axis: int = 0) -> Variable:
+    """The arrays ``xs`` (all of one shape) stacked along a new axis ``axis``."""
     xs = [as_variable(x) for x in xs]
     return concatenate([expand_dims(x, axis) for x in xs], axis=axis)
 
@@ -367,6 +378,7 @@ class Arange(Op):
 
 
 def arange(start: Any, stop: Any = None, step: Any = 1) -> Variable:
+    """``start, start + step, ...`` below ``stop``, as ``np.arange`` (a vector)."""
     if stop is None:
         start, stop = 0, start
     return Arange()(*[as_variable(v, dtype="int64") if not isinstance(v, Variable) else v
@@ -389,4 +401,5 @@ class Identity(Op):
 
 
 def identity(x: Any) -> Variable:
+    """``x`` itself, as a new variable (a node to hang a name or role on)."""
     return Identity()(as_variable(x))

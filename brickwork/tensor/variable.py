@@ -42,6 +42,7 @@ class TensorType:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return len(self.shape)
 
     def __eq__(self, other: object) -> bool:
@@ -98,10 +99,12 @@ class Variable:
     # -- static description ---------------------------------------------------
     @property
     def dtype(self) -> str:
+        """The NumPy dtype name, such as ``'float32'``."""
         return self.type.dtype.name
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self.type.ndim
 
     @property
@@ -171,68 +174,84 @@ class Variable:
 
     @property
     def T(self) -> Variable:
+        """The transpose (axes reversed)."""
         return self.transpose()
 
     def transpose(self, *axes) -> Variable:
+        """The axes permuted as given (reversed when none are given), as ``ndarray.transpose``."""
         from .shape import transpose
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
         return transpose(self, axes or None)
 
     def reshape(self, *shape) -> Variable:
+        """The same values in the given shape (a tuple or separate ints; one may be -1)."""
         from .shape import reshape
         if len(shape) == 1 and isinstance(shape[0], (tuple, list, Variable)):
             shape = shape[0]
         return reshape(self, shape)
 
     def flatten(self) -> Variable:
+        """The values as a vector ``(size,)``."""
         return self.reshape((-1,))
 
     def dimshuffle(self, *pattern) -> Variable:
+        """Axes reordered by ``pattern``, with ``'x'`` for a new axis of size 1 (as in Theano)."""
         from .shape import dimshuffle
         return dimshuffle(self, pattern)
 
     def astype(self, dtype) -> Variable:
+        """The values cast to ``dtype``."""
         return _e().cast(self, dtype)
 
     # -- reductions (see brickwork.tensor.reduction) -----------------------------
     def sum(self, axis=None, keepdims=False):
+        """The sum over ``axis`` (all by default)."""
         from .reduction import sum as sum_
         return sum_(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """The mean over ``axis`` (all by default)."""
         from .reduction import mean
         return mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """The maximum over ``axis`` (all by default)."""
         from .reduction import max as max_
         return max_(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """The minimum over ``axis`` (all by default)."""
         from .reduction import min as min_
         return min_(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
+        """The int64 index of the maximum along ``axis``."""
         from .reduction import argmax
         return argmax(self, axis=axis, keepdims=keepdims)
 
     def argmin(self, axis=None, keepdims=False):
+        """The int64 index of the minimum along ``axis``."""
         from .sorting import argmin
         return argmin(self, axis=axis, keepdims=keepdims)
 
     def argsort(self, axis=-1):
+        """The indices that sort the values along ``axis``."""
         from .sorting import argsort
         return argsort(self, axis=axis)
 
     def sort(self, axis=-1):
+        """The values sorted along ``axis``."""
         from .sorting import sort
         return sort(self, axis=axis)
 
     def cumsum(self, axis=0):
+        """The cumulative sum along ``axis``."""
         from .sorting import cumsum
         return cumsum(self, axis=axis)
 
     def norm(self, L=2, axis=None):
+        """The ``L``-norm over ``axis`` (all by default)."""
         from .reduction import norm
         return norm(self, L=L, axis=axis)
 
@@ -302,6 +321,7 @@ class SharedVariable(Variable):
                              f"shape {self.type!r}, got shape {value.shape}")
 
     def get_value(self, borrow: bool = False) -> np.ndarray:
+        """The current value (a copy unless ``borrow=True``)."""
         value = self.container[0]
         return value if borrow else value.copy()
 
@@ -365,20 +385,25 @@ tensor4 = _constructor(4, "tensor4")
 
 
 def lscalar(name: str | None = None) -> Variable:
+    """A symbolic int64 scalar input."""
     return scalar(name, dtype="int64")
 
 
 def lvector(name: str | None = None) -> Variable:
+    """A symbolic int64 vector input ``(n,)``, such as class labels."""
     return vector(name, dtype="int64")
 
 
 def lmatrix(name: str | None = None) -> Variable:
+    """A symbolic int64 matrix input ``(n, m)``, such as ``(time, batch)`` labels."""
     return matrix(name, dtype="int64")
 
 
 def imatrix(name: str | None = None) -> Variable:
+    """A symbolic int32 matrix input ``(n, m)``."""
     return matrix(name, dtype="int32")
 
 
 def ivector(name: str | None = None) -> Variable:
+    """A symbolic int32 vector input ``(n,)``."""
     return vector(name, dtype="int32")

@@ -196,4 +196,5 @@ class BaseRecurrent(Brick):
 
     @initial_states.property("outputs")
     def initial_states_outputs(self) -> list[str]:
+        """The names of ``initial_states``' outputs: the states of ``apply``."""
         return list(self.apply.states)

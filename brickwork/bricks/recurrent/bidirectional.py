@@ -36,6 +36,7 @@ class Bidirectional(Initializable):
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The prototype's output names (each output twice as wide)."""
         return list(self.children[0].apply.outputs)
 
     def get_dim(self, name: str) -> int:

@@ -45,10 +45,12 @@ class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
 
     @property
     def state_to_state(self) -> tensor.SharedVariable:
+        """The recurrent matrix of the candidate ``(dim, dim)``."""
         return self.parameter("state_to_state")
 
     @property
     def state_to_gates(self) -> tensor.SharedVariable:
+        """The recurrent matrix of the update and reset gates ``(dim, 2 * dim)``."""
         return self.parameter("state_to_gates")
 
     def get_dim(self, name: str) -> int:

@@ -50,6 +50,7 @@ class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
 
     @property
     def W_state(self) -> tensor.SharedVariable:
+        """The recurrent matrix ``(dim, 4 * dim)`` of the four gates."""
         return self.parameter("W_state")
 
     def get_dim(self, name: str) -> int:

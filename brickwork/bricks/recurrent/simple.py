@@ -37,6 +37,7 @@ class SimpleRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
 
     @property
     def W(self) -> tensor.SharedVariable:
+        """The recurrent matrix ``(dim, dim)``."""
         return self.parameter("W")
 
     def get_dim(self, name: str) -> int:

@@ -84,11 +84,13 @@ class RecurrentStack(BaseRecurrent, Initializable):
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The outputs of every layer: ``states``, ``states#1``, ... (and ``cells#k`` for LSTMs)."""
         return [suffixed(n, level) for level, t in enumerate(self.transitions)
                 for n in t.apply.outputs]
 
     @apply.property("states")
     def apply_states(self) -> list[str]:
+        """The states of every layer, suffixed ``#k`` above level 0."""
         return [suffixed(n, level) for level, t in enumerate(self.transitions)
                 for n in t.apply.states]
 
@@ -102,6 +104,7 @@ class RecurrentStack(BaseRecurrent, Initializable):
 
     @initial_states.property("outputs")
     def initial_states_outputs(self) -> list[str]:
+        """The names of ``initial_states``' outputs: every layer's states."""
         return [suffixed(n, level) for level, t in enumerate(self.transitions)
                 for n in t.initial_states.outputs]
 

@@ -18,6 +18,8 @@ class LearnedInitialStates:
     """
 
     def allocate_initial_states(self, dims: dict[str, int], names: dict[str, str] | None = None) -> None:
+        """Add a learnable initial-state vector per state (``dims``: state name to size), zero,
+        role INITIAL_STATE; ``names`` renames the parameters."""
         self.initial_state_names = {s: (names or {}).get(s, "initial_state") for s in dims}
         for state, dim in dims.items():
             self.add_parameter(self.initial_state_names[state], (dim,), INITIAL_STATE, zero=True)
@@ -32,4 +34,5 @@ class LearnedInitialStates:
 
     @initial_states.property("outputs")
     def initial_states_outputs(self) -> list[str]:
+        """The names of ``initial_states``' outputs: the states of ``apply``."""
         return list(self.apply.states)
