@@ -25,9 +25,11 @@ class TrainingAlgorithm:
     """Base class: ``initialize()`` once, then ``process_batch(batch)`` per batch."""
 
     def initialize(self, **kwargs: Any) -> None:
+        """Prepare to train (compile the update function); the main loop calls it before the first batch."""
         raise NotImplementedError
 
     def process_batch(self, batch: Mapping[str, Any]) -> None:
+        """Run one update on ``batch``, a dict from input name to array."""
         raise NotImplementedError
 
 
@@ -70,6 +72,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
 
     @property
     def inputs(self) -> list[Variable]:
+        """The inputs the update function reads, which batches give by name."""
         values = [new for _, new in self.all_updates()] + list(self.monitored.values())
         return ComputationGraph(values).inputs if values else []
 
