@@ -4,7 +4,8 @@ and against the unrolled DAG, nesting, long sequences and errors."""
 import numpy as np
 import pytest
 
-from brickwork import function, grad, tensor
+from brickwork import function, grad, initialization, tensor
+from brickwork.bricks.recurrent import LSTM
 from brickwork.errors import ExecutionError, GraphError
 from brickwork.graph import evaluate
 from brickwork.graph.unroll import unroll
@@ -155,3 +156,29 @@ def test_last_may_cover_the_states_only():
     np.testing.assert_allclose(every[-1], 2 * last, rtol=1e-15)
     with pytest.raises(GraphError, match="3 flags in last for 2 outputs"):
         tensor.scan(step, sequences=[x], states=[h0], last=[True, False, False])
+
+
+def test_the_gradient_through_a_scan_over_no_time_steps():
+    x, h0, w = tensor.tensor3("x", "float64"), tensor.matrix("h0", "float64"), tensor.matrix("w", "float64")
+    h, = scan(lambda x_t, h, w: tensor.tanh(x_t @ w + h @ w), sequences=[x], states=[h0], contexts=[w])
+    cost = h.sum() + (h0 * 2).sum()
+    outputs = [h] + grad(cost, [x, h0, w]) + grad(grad(cost, w).sum(), [x, h0])
+    h_value, dx, dh0, dw, ddx, ddh0 = function([x, h0, w], outputs)(np.zeros((0, 2, 3)), np.ones((2, 3)),
+                                                                     np.ones((3, 3)))
+    assert h_value.shape == dx.shape == ddx.shape == (0, 2, 3)
+    np.testing.assert_array_equal(dh0, np.full((2, 3), 2.0))  # only the direct term: no step read h0
+    np.testing.assert_array_equal(dw, np.zeros((3, 3)))
+    np.testing.assert_array_equal(ddh0, np.zeros((2, 3)))
+
+
+def test_an_lstm_over_an_empty_sequence_has_zero_gradients():
+    x = tensor.tensor3("x")
+    lstm = LSTM(3, weights_init=initialization.Constant(0.1))
+    lstm.initialize()
+    states, cells = lstm.apply(x)
+    wrt = [x] + list(lstm.parameters)  # weights, peepholes, initial state and cells
+    assert len(wrt) == 7
+    values = function([x], grad(states.sum() + cells.sum(), wrt))(np.zeros((0, 2, 12), dtype="float32"))
+    for value, var in zip(values, wrt):
+        expected = (0, 2, 12) if var is x else var.get_value().shape
+        assert value.shape == expected and not value.any()

@@ -113,7 +113,7 @@ class ScanRunner:
         op = self.op
         length = _length(op, seqs, n_steps)
         if length == 0:
-            return self._empty(states)
+            return self._empty(seqs, states, free)
         order = range(length - 1, -1, -1) if op.reverse else range(length)
         t = order[0]
         try:
@@ -183,21 +183,29 @@ class ScanRunner:
             buffers.append(pooled)
         return buffers, bases
 
-    def _empty(self, states: list) -> list:
+    def _empty(self, seqs: list, states: list, free: list) -> list:
+        """The outputs of zero steps: the states as they were, empty stacks, and the
+        last value of each integer output (a shape) as any step would give it."""
         op, outputs = self.op, []
-        if any(op.last[op.n_states:]):
-            raise ExecutionError(f"{op!r}: zero steps give no last value of a non-state output")
+        probe = self._probe(seqs, states, free) if op.n_states < len(op.last) else []
         for k, keep_last in enumerate(op.last):
-            dtype = op.step_outputs[k].type.dtype
             if keep_last:
-                outputs.append(np.asarray(states[k]))
-            elif k < op.n_states:
-                outputs.append(np.empty((0,) + np.shape(states[k]), dtype=dtype))
-            elif None in op.step_outputs[k].type.shape:
-                raise ExecutionError(f"{op!r}: with zero steps the shape of output {k} is unknown")
+                outputs.append(np.asarray(states[k] if k < op.n_states else probe[k]))
             else:
-                outputs.append(np.empty((0,) + op.step_outputs[k].type.shape, dtype=dtype))
+                shape = np.shape(states[k] if k < op.n_states else probe[k])
+                outputs.append(np.empty((0,) + shape, dtype=op.step_outputs[k].type.dtype))
         return outputs + [np.asarray(s)[None] for s in states if op.history]
+
+    def _probe(self, seqs: list, states: list, free: list) -> list:
+        """The results of one step on slices of zeros: what the shapes of the outputs
+        would be (a scan over no time steps has no step to take them from)."""
+        slices = [np.zeros(np.shape(s)[1:], dtype=np.asarray(s).dtype) for s in seqs]
+        try:
+            with np.errstate(all="ignore"):  # zeros are not the user's values: no warnings
+                return self.op.step_function().interpret(slices + list(states) + list(free))
+        except ExecutionError as error:
+            raise blame.rewrap(error, f"{self.op!r}: a scan over zero time steps takes the shapes of "
+                                      f"its outputs from a step on zeros, which failed: {error}") from error
 
     def _explain(self, error: BaseException | None, t: int, seqs: list, states: list, free: list,
                  shapes: dict[int, tuple] | None = None) -> None:
