@@ -280,6 +280,26 @@ def test_recurrent_stack_names_and_values():
     np.testing.assert_allclose(h1, upper, rtol=RTOL)
 
 
+def test_recurrent_stack_returns_each_levels_own_initial_states_first():
+    layers = [LSTM(dim=2), SimpleRecurrent(dim=3, activation=Tanh())]
+    stack = RecurrentStack(layers, weights_init=initialization.IsotropicGaussian(0.3),
+                           biases_init=initialization.Constant(0))
+    stack.initialize()
+    for layer, value in zip(layers, (0.5, -0.25)):  # distinct learnable initial states per level
+        for parameter in layer.parameters:
+            if has_roles(parameter, [INITIAL_STATE]):
+                parameter.set_value(np.full(parameter.get_value().shape, value, dtype=parameter.dtype))
+    x = tensor.tensor3("x")
+    xv = rng.standard_normal((4, 2, 8)).astype(x.dtype)
+    plain = function([x], stack.apply(inputs=x))(xv)
+    with_initial = function([x], stack.apply(inputs=x, return_initial_states=True))(xv)
+    for name, without, with_ in zip(stack.apply.outputs, plain, with_initial):
+        level_value = 0.5 if "#" not in name else -0.25
+        assert with_.shape == (5,) + without.shape[1:], name
+        np.testing.assert_array_equal(with_[0], np.full(without.shape[1:], level_value), err_msg=name)
+        np.testing.assert_allclose(with_[1:], without, rtol=1e-6, err_msg=name)
+
+
 def test_thousand_step_lstm_differentiates():
     lstm = initialized(LSTM(dim=2))
     x = tensor.tensor3("x")

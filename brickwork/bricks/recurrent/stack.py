@@ -31,7 +31,9 @@ class RecurrentStack(BaseRecurrent, Initializable):
     With ``skip_connections=True`` the caller also gives each level's own
     sequences (``inputs#k``), which are added to the fork's outputs.
     Outputs and states above level 0 carry the suffix ``#k``: ``states``,
-    ``states#1``, ... (and ``cells``, ``cells#1``, ... for LSTMs). Every
+    ``states#1``, ... (and ``cells``, ``cells#1``, ... for LSTMs). With
+    ``return_initial_states=True`` every level's states start with that
+    level's own initial state (the level above reads only the new ones). Every
     level runs over the whole sequence before the next, so each fork is one
     matrix product over all time steps.
     """
@@ -67,8 +69,10 @@ class RecurrentStack(BaseRecurrent, Initializable):
     @application
     def apply(self, iterate: bool = True, **kwargs: Any) -> Any:
         """Sequences and states by (suffixed) name; see the class doc."""
-        options = {k: kwargs.pop(k) for k in ("reverse", "mask", "n_steps", "batch_size")
+        options = {k: kwargs.pop(k) for k in ("reverse", "mask", "n_steps", "batch_size", "return_initial_states")
                    if k in kwargs}
+        # each level puts its own initial states first; the level above reads only the new ones
+        skip_initial = iterate and options.get("return_initial_states", False)
         results, below = [], None
         for level, transition in enumerate(self.transitions):
             given = {split_suffix(k)[0]: v for k, v in kwargs.items() if split_suffix(k)[1] == level}
@@ -79,6 +83,7 @@ class RecurrentStack(BaseRecurrent, Initializable):
             outputs = _as_list(transition.apply(iterate=iterate, **given, **options))
             names = transition.apply.outputs
             below = outputs[list(names).index("states")]
+            below = below[1:] if skip_initial else below
             results.extend(outputs)
         return results[0] if len(results) == 1 else results
 
