@@ -28,17 +28,31 @@ def parameter_name(param: Any) -> str:
     return f"{brick.get_hierarchical_name()}.{param.name}" if brick is not None else str(param.name)
 
 
-def parameter_dict(bricks: Any) -> dict[str, Any]:
-    """Every parameter of ``bricks`` (a brick or a list) and their descendants, by name."""
-    found: dict[str, Any] = {}
+def brick_parameters(bricks: Any) -> list:
+    """Every parameter of ``bricks`` (a brick or a list) and of their descendants.
+
+    Depth first, each brick's own parameters before its children's, each
+    parameter once; a brick not yet allocated is allocated first.
+    """
+    found, seen = [], set()
     stack = list(reversed(bricks if isinstance(bricks, (list, tuple)) else [bricks]))
     while stack:
         brick = stack.pop()
         if not brick.allocated:
             brick.allocate()
         for param in brick.parameters:
-            found.setdefault(parameter_name(param), param)
+            if id(param) not in seen:
+                seen.add(id(param))
+                found.append(param)
         stack.extend(reversed(brick.children))
+    return found
+
+
+def parameter_dict(bricks: Any) -> dict[str, Any]:
+    """Every parameter of ``bricks`` (a brick or a list) and their descendants, by name."""
+    found: dict[str, Any] = {}
+    for param in brick_parameters(bricks):
+        found.setdefault(parameter_name(param), param)
     return found
 
 

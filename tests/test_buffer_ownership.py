@@ -61,7 +61,7 @@ def test_dying_buffers_are_still_reused():
     # the pass is not simply switched off: a chain of elementwise ops runs in one buffer
     x = tensor.vector("x", dtype="float64")
     f = function([x], tensor.tanh(tensor.exp(x * 2) + 1) * 3)
-    in_place = [step for step in f._schedule if hasattr(step[0], "position")]
+    in_place = [step for step in f._schedule if step[0].position is not None]
     assert len(in_place) >= 3
     np.testing.assert_allclose(f(np.arange(3.0)), np.tanh(np.exp(np.arange(3.0) * 2) + 1) * 3, **TOLERANCE)
 

@@ -10,6 +10,8 @@ from brickwork.bricks.recurrent import (
     BaseRecurrent,
     Bidirectional,
     GatedRecurrent,
+    IndRNN,
+    RecurrentCell,
     RecurrentStack,
     SimpleRecurrent,
     recurrent,
@@ -17,7 +19,8 @@ from brickwork.bricks.recurrent import (
 from brickwork.errors import BrickError
 from brickwork.graph import evaluate
 from brickwork.graph.unroll import unroll
-from brickwork.roles import INITIAL_STATE, has_roles
+from brickwork.roles import INITIAL_STATE, WEIGHT, has_roles
+from brickwork.serialization import brick_parameters
 from brickwork.tensor.walk import clone_replace
 from brickwork.testing import check_grads
 
@@ -124,19 +127,13 @@ def _with_params(brick, outputs_fn):
     return f, [p.get_value() for p in params]
 
 
-def brick_parameters(brick):
-    found = list(brick.parameters)
-    for child in brick.children:
-        found.extend(brick_parameters(child))
-    return found
-
-
 @pytest.mark.parametrize("make", [
     lambda: SimpleRecurrent(dim=2, activation=Tanh()),
     lambda: LSTM(dim=2),
     lambda: LSTM(dim=2, peepholes=False),
     lambda: GatedRecurrent(dim=2),
     lambda: GatedRecurrent(dim=2, reset_after=True),
+    lambda: IndRNN(dim=2, activation=Tanh()),
 ])
 def test_gradients_through_three_steps(make):
     brick = initialized(make())
@@ -149,6 +146,50 @@ def test_gradients_through_three_steps(make):
         f, params = _with_params(brick, lambda x: _first(brick.apply(x, mask=mask)))
         inputs = [rng.standard_normal((3, 2, width))]
     check_grads(f, inputs + params)
+
+
+def test_indrnn_matches_numpy_with_mask():
+    rnn = initialized(IndRNN(dim=3))
+    x, m = tensor.tensor3("x"), tensor.matrix("m")
+    xv = rng.standard_normal((4, 3, 3))
+    out = function([x, m], rnn.apply(x, mask=m))(xv, MASK)
+    u = rnn.parameter("recurrent_weights").get_value()
+    h, expected = np.zeros((3, 3)), []
+    for t in range(4):
+        h = masked(np.maximum(xv[t] + u * h, 0), h, MASK[t])
+        expected.append(h)
+    np.testing.assert_allclose(out, expected, rtol=RTOL)
+    assert [p.name for p in rnn.parameters] == ["recurrent_weights", "initial_state"]
+    assert has_roles(rnn.parameters[0], [WEIGHT])
+
+
+class MinGRU(RecurrentCell):
+    """A whole recurrent brick: its sequences, its step (no weights of its own)."""
+
+    sequence_dims = {"inputs": 1, "gate_inputs": 1}
+
+    def step(self, inputs, gate_inputs, states):
+        update = tensor.sigmoid(gate_inputs)
+        return states + update * (inputs - states)
+
+
+def test_a_recurrent_cell_is_its_step_and_parameters():
+    cell = MinGRU(dim=2, name="mingru")
+    assert cell.apply.sequences == ["inputs", "gate_inputs", "mask"]
+    assert cell.apply.states == cell.apply.outputs == ["states"]
+    assert cell.get_dims(["inputs", "gate_inputs", "states", "mask"]) == [2, 2, 2, 0]
+    x, g, m = tensor.tensor3("x"), tensor.tensor3("g"), tensor.matrix("m")
+    xv, gv = rng.standard_normal((4, 3, 2)), rng.standard_normal((4, 3, 2))
+    out = function([x, g, m], cell.apply(x, g, mask=m))(xv, gv, MASK)
+    h, expected = np.zeros((3, 2)), []
+    for t in range(4):
+        h = masked(h + sigmoid(gv[t]) * (xv[t] - h), h, MASK[t])
+        expected.append(h)
+    np.testing.assert_allclose(out, expected, rtol=RTOL)
+    f, params = _with_params(cell, lambda x, g: cell.apply(inputs=x, gate_inputs=g))
+    check_grads(f, [xv[:3, :2], gv[:3, :2]] + params)
+    with pytest.raises(BrickError, match=r"/mingru.apply: input 'gate_inputs' has 5 features, but dim is 2"):
+        cell.apply(x, tensor.tensor3("g", shape=(None, None, 5)))
 
 
 def _first(value):

@@ -18,8 +18,6 @@ from .. import config, tensor
 from ..errors import TrainingError
 from ..tensor.variable import SharedVariable, Variable, shared
 
-Steps = "OrderedDict[SharedVariable, Variable]"
-
 
 def _scalar(value: float, name: str) -> SharedVariable:
     return shared(np.asarray(value, dtype=config.floatX), name=name)

@@ -267,8 +267,10 @@ def lazy(allocation: Iterable[str] = (), initialization: Iterable[str] = ()) -> 
             if twice:
                 raise BrickError(f"{type(self).__name__}: argument(s) {twice} given both by "
                                  f"position and by keyword")
-            self.allocation_args = list(getattr(self, "allocation_args", [])) + allocation
-            self.initialization_args = list(getattr(self, "initialization_args", [])) + initialization
+            # a subclass's ``__init__`` and its base's may both list a name: keep it once
+            self.allocation_args = list(dict.fromkeys([*getattr(self, "allocation_args", []), *allocation]))
+            self.initialization_args = list(dict.fromkeys([*getattr(self, "initialization_args", []),
+                                                           *initialization]))
             for name in allocation + initialization:
                 if name not in kwargs and name not in names[:len(args)]:
                     kwargs[name] = None

@@ -67,8 +67,7 @@ class CategoricalCrossEntropy(Cost):
             return cross_entropy_from_logits(y, y_hat).mean()
         log_p = tensor.log(tensor.clip(y_hat, 1e-12, 1.0))
         if y.type.dtype.kind in "iu":
-            flat = log_p.reshape((-1, log_p.shape[-1]))
-            return -flat[tensor.arange(flat.shape[0]), y.reshape((-1,))].mean()
+            return -tensor.pick_labels(log_p, y).mean()
         return -(y * log_p).sum(axis=-1).mean()
 
 

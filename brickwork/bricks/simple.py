@@ -243,8 +243,5 @@ def cross_entropy_from_logits(y: Any, x: Any) -> Variable:
     """``-log softmax(x)[y]`` along the last axis; ``y`` integer labels or one-hot."""
     y, log_p = tensor.as_variable(y), tensor.log_softmax(x)
     if y.type.dtype.kind in "iu" and y.ndim == log_p.ndim - 1:
-        flat = log_p.reshape((-1, log_p.shape[-1]))
-        labels = y.reshape((-1,))
-        picked = flat[tensor.arange(flat.shape[0]), labels]
-        return -picked.reshape(y.shape)
+        return -tensor.pick_labels(log_p, y)
     return -(y * log_p).sum(axis=-1)

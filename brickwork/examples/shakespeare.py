@@ -58,8 +58,7 @@ def main(argv: list[str]) -> int:
     def language_model(carried: CarriedStates, x):
         outputs = lstm.apply(to_gates.apply(embed.apply(x[:-1])), **carried.initial_states())
         log_p = tensor.log_softmax(readout.apply(outputs[0]))
-        flat = log_p.reshape((-1, size))
-        nats = -flat[tensor.arange(flat.shape[0]), x[1:].reshape((-1,))].mean()
+        nats = -tensor.pick_labels(log_p, x[1:]).mean()
         return nats, carried.updates(outputs)
 
     x = tensor.lmatrix("x")

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..errors import ExecutionError
 from ..tensor.indexing import Index
+from .inplace import Kernel
 
 
 class StepFailed(ExecutionError):
@@ -130,32 +131,31 @@ class _Emitter:
                 produced.difference_update(releases)
         return [self.indent + line for line in lines]
 
-    def _call(self, n: int, kernel: Any, ins: tuple, outs: tuple, written: dict[int, int]) -> list[str]:
+    def _call(self, n: int, kernel: Kernel, ins: tuple, outs: tuple, written: dict[int, int]) -> list[str]:
         args = ", ".join(self.name(s) for s in ins)
         targets = ", ".join(self.name(s) for s in outs) + ("," if len(outs) > 1 else "")
-        op = getattr(kernel, "op", None) or getattr(kernel, "__self__", None)
-        ufunc = op.as_ufunc([self.types[s] for s in ins]) if hasattr(op, "as_ufunc") else None
+        op, position = kernel.op, kernel.position
+        ufunc = op.as_ufunc([self.types[s] for s in ins])
         buffer = f"B{written[outs[0]]}[t, ...]" if len(outs) == 1 and outs[0] in written else None
-        in_place = hasattr(kernel, "position")
-        if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[kernel.position],
-                                                                                          outs[0])):
+        in_place = position is not None
+        if ufunc is not None and len(outs) == 1 and (buffer or not in_place or self._fits(ins[position], outs[0])):
             self.namespace[f"U{n}"] = ufunc
-            target = buffer or (self.name(ins[kernel.position]) if in_place else None)
+            target = buffer or (self.name(ins[position]) if in_place else None)
             self.direct.update(outs if buffer else ())
             return [f"{targets} = U{n}({args}{f', out={target}' if target else ''})"]
         if isinstance(op, Index) and len(ins) == 1 and self.types[outs[0]].ndim:  # a view: index it here
             self.namespace[f"X{n}"] = op.constant_index()
             return [f"{targets} = {args}[X{n}]"]
-        if buffer and getattr(op, "perform_into", None) is not None:
+        if buffer and op.perform_into is not None:
             self.namespace[f"P{n}"] = op.perform_into
             self.direct.add(outs[0])
             return [f"w = {buffer}", f"{targets} = P{n}(w, {args})", f"if {targets} is not w:",
                     f"    w[...] = {targets}"]
         if in_place:  # its test inlined, one call saved
-            self.namespace[f"I{n}"], self.namespace[f"K{n}"] = kernel.op.perform_into, kernel.op.perform
-            target = self.name(ins[kernel.position])
+            self.namespace[f"I{n}"], self.namespace[f"K{n}"] = op.perform_into, op.perform
+            target = self.name(ins[position])
             return [f"{targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray else K{n}({args})"]
-        self.namespace[f"K{n}"] = kernel
+        self.namespace[f"K{n}"] = op.perform
         return [f"{targets} = K{n}({args})"]
 
     def _fits(self, target: int, result: int) -> bool:

@@ -105,7 +105,6 @@ class Function:
         lowered = [(op, [slot(v) for v in ins], [slot(v) for v in outs]) for op, ins, outs in steps]
         result_slots = [slot(v) for v in targets]
         self._output_slots = result_slots[:n_outputs]
-        self._update_slots = result_slots[n_outputs:]
         self._types = {slots[id(v)]: v.type for _, ins, outs in steps for v in ins + outs}
         self._sites = [outs[0].owner.site if outs and outs[0].owner is not None else None for _, _, outs in steps]
         self._schedule = _schedule(lowered, set(result_slots) | set(self._input_slots), self._types)
@@ -128,7 +127,7 @@ class Function:
         for i, (slot, var, arg) in enumerate(zip(self._input_slots, self.inputs, args)):
             storage[slot] = validate_argument(var, arg, i)
         for slot, var in self._shared:
-            if not getattr(var, "initialized", True):
+            if not var.initialized:
                 raise InputError(f"parameter {_label(var)} was allocated but never initialized; "
                                  "call initialize() on its brick (or set_value) first")
             storage[slot] = var.container[0]
@@ -212,8 +211,8 @@ def run_schedule(schedule: list, storage: list) -> None:
     step = None
     try:
         for step in schedule:
-            perform, ins, outs, releases = step
-            result = perform(*[storage[i] for i in ins])
+            kernel, ins, outs, releases = step
+            result = kernel.run(*[storage[i] for i in ins])
             if len(outs) == 1:
                 storage[outs[0]] = result
             else:
@@ -225,7 +224,7 @@ def run_schedule(schedule: list, storage: list) -> None:
         error.step = schedule.index(step)
         raise
     except Exception as error:
-        op = getattr(step[0], "op", None) or getattr(step[0], "__self__", step[0])
+        op = step[0].op
         shapes = ", ".join(str(np.shape(storage[i])) for i in step[1])
         failed = ExecutionError(f"{op!r} failed on inputs of shapes {shapes}: {error}")
         failed.step = schedule.index(step)
@@ -233,7 +232,8 @@ def run_schedule(schedule: list, storage: list) -> None:
 
 
 def _schedule(lowered: list, keep: set[int], types: dict) -> list:
-    """Steps ``(kernel, inputs, outputs, slots to release after it)``."""
+    """Steps ``(kernel, inputs, outputs, slots to release after it)``; see
+    :class:`~brickwork.graph.inplace.Kernel`."""
     last_use: dict[int, int] = {}
     for n, (_, ins, _) in enumerate(lowered):
         for i in ins:

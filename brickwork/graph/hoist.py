@@ -81,7 +81,7 @@ def _rebuilt(node, inputs: list[Variable], variant: set[int], readers: Counter) 
     if all(isinstance(v, Constant) for v in inputs):
         value = node.op.perform(*[v.value for v in inputs])
     else:
-        value = node.op.static_value(new) if hasattr(node.op, "static_value") else None
+        value = node.op.static_value(new, depth=0)
     return new.outputs if value is None else [Constant(value, dtype=new.outputs[0].type.dtype)]
 
 

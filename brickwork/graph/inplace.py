@@ -24,9 +24,9 @@ per op. Whether it is safe follows from who owns which buffer:
   slot of the buffer is alive after the kernel, and no other input of the
   kernel is a slot of it. The result then takes the buffer over.
 
-An op offers ``perform_into(out, *arrays)``, which writes into ``out`` when
-the result fits it (and computes anew otherwise), and may restrict which
-inputs it can overwrite with ``inplace_positions``.
+What an op promises for this (``fresh_output``, ``passes_through``,
+``perform_into``, ``inplace_positions``) is declared on
+:class:`~brickwork.tensor.op.Op`.
 """
 
 from __future__ import annotations
@@ -37,15 +37,44 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor.op import Op
 
-def inplace_kernels(lowered: list, keep: set[int], types: dict[int, Any]) -> list[Callable]:
-    """The perform function of each lowered step ``(op, inputs, outputs)``, in place
-    where that is safe; ``keep`` holds the slots alive to the end (arguments, results)."""
+
+class Kernel:
+    """What runs for one step of a schedule: ``op``, written into its input
+    ``position`` when that is not None.
+
+    ``run(*arrays)`` computes the step's result: ``op.perform``, or for an
+    in-place kernel ``op.perform_into`` given that input as ``out`` (when it
+    is a plain array; a NumPy scalar cannot be written into). The code
+    generator (:mod:`brickwork.graph.codegen`) reads ``op`` and ``position``
+    to write the call out.
+    """
+
+    __slots__ = ("op", "position", "run")
+
+    def __init__(self, op: Op, position: int | None = None):
+        self.op, self.position = op, position
+        self.run: Callable[..., Any] = op.perform if position is None else self._in_place
+
+    def _in_place(self, *arrays: Any) -> Any:
+        target = arrays[self.position]
+        if type(target) is np.ndarray:
+            return self.op.perform_into(target, *arrays)
+        return self.op.perform(*arrays)
+
+    def __repr__(self) -> str:
+        return f"{self.op!r}" + ("" if self.position is None else f" into input {self.position}")
+
+
+def inplace_kernels(lowered: list, keep: set[int], types: dict[int, Any]) -> list[Kernel]:
+    """The kernel of each lowered step ``(op, inputs, outputs)``, in place where
+    that is safe; ``keep`` holds the slots alive to the end (arguments, results)."""
     buffers = Buffers(lowered, keep)
     kernels = []
     for n, (op, ins, outs) in enumerate(lowered):
         position = _reusable_input(op, ins, outs, n, buffers, types)
-        kernels.append(op.perform if position is None else _inplace(op, position))
+        kernels.append(Kernel(op, position))
         buffers.produce(op, ins, outs, None if position is None else ins[position])
     return kernels
 
@@ -84,14 +113,14 @@ class Buffers:
         """Whether step ``n`` may overwrite ``slot``: nothing sees its buffer afterwards."""
         return slot in self.writable and all(self.end[b] <= n for b in self.of[slot])
 
-    def produce(self, op: Any, ins: list[int], outs: list[int], taken: int | None) -> None:
+    def produce(self, op: Op, ins: list[int], outs: list[int], taken: int | None) -> None:
         """Record the outputs of a step; ``taken`` is the input it wrote into, if any."""
         if taken is not None:
             self._assign(outs[0], self.of[taken], writable=True)
-        elif getattr(op, "fresh_output", False):
+        elif op.fresh_output:
             for slot in outs:
                 self._assign(slot, frozenset([self._new()]), writable=True)
-        elif getattr(op, "passes_through", False):
+        elif op.passes_through:
             self._assign(outs[0], self.buffers(ins[0]), writable=ins[0] in self.writable)
         else:
             seen = frozenset([self._new()]).union(*[self.buffers(i) for i in ins])
@@ -111,11 +140,12 @@ class Buffers:
             self.end[b] = max(self.end.get(b, -1), read)
 
 
-def _reusable_input(op: Any, ins: list[int], outs: list[int], n: int, buffers: Buffers,
+def _reusable_input(op: Op, ins: list[int], outs: list[int], n: int, buffers: Buffers,
                     types: dict[int, Any]) -> int | None:
-    if getattr(op, "perform_into", None) is None or len(outs) != 1:
+    if op.perform_into is None or len(outs) != 1:
         return None
-    for position in getattr(op, "inplace_positions", range(len(ins))):
+    positions = range(len(ins)) if op.inplace_positions is None else op.inplace_positions
+    for position in positions:
         slot = ins[position]
         if types[slot].dtype != types[outs[0]].dtype or not buffers.free_after(slot, n):
             continue
@@ -124,16 +154,3 @@ def _reusable_input(op: Any, ins: list[int], outs: list[int], n: int, buffers: B
         if not any(buffers.of[slot] & other for other in others):
             return position
     return None
-
-
-def _inplace(op: Any, position: int) -> Callable:
-    into, fallback = op.perform_into, op.perform
-
-    def kernel(*arrays: Any) -> Any:
-        target = arrays[position]
-        if type(target) is np.ndarray:
-            return into(target, *arrays)
-        return fallback(*arrays)
-    kernel.op = op  # for error messages
-    kernel.position = position  # the code generator inlines the test above
-    return kernel

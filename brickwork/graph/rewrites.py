@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor.scan import Scan
 from ..tensor.shape import Identity
 from ..tensor.variable import Constant, Node, Variable
 
@@ -58,8 +59,8 @@ def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], li
 
 
 def _fold(node: Node, inputs: list[Variable]) -> list[Constant] | None:
-    if len(node.outputs) == 1 and hasattr(node.op, "static_value"):
-        value = node.op.static_value(node)
+    if len(node.outputs) == 1:
+        value = node.op.static_value(node, depth=0)
         if value is not None:
             return [Constant(value, dtype=node.outputs[0].type.dtype)]
     if not all(isinstance(v, Constant) for v in inputs):
@@ -106,8 +107,8 @@ def _small_results_early(steps: list[Step]) -> list[Step]:
 
 def _merge_augmented_scans(nodes: list[Node], canon: dict[int, Variable]) -> list[Node]:
     """Run each augmented forward scan in place of the plain scan it extends."""
-    augmented = {(id(n.op.base), tuple(map(id, n.inputs))): n
-                 for n in nodes if getattr(n.op, "base", None) is not None}
+    augmented = {(id(n.op.augments), tuple(map(id, n.inputs))): n
+                 for n in nodes if isinstance(n.op, Scan) and n.op.augments is not None}
     if not augmented:
         return nodes
     merged, done = [], set()

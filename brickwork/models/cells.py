@@ -27,7 +27,7 @@ class DropoutLSTM(LSTM):
                outputs=["states", "cells"], contexts=[])
     def dropped_apply(self, inputs: Any, states: Any, cells: Any, state_mask: Any, mask: Any = None) -> Any:
         """One step, as :meth:`LSTM.apply`, with the recurrent dropout mask ``(batch, dim)`` of this step."""
-        return LSTM.apply.step(self, inputs, states * state_mask, cells, mask)
+        return LSTM.apply.step(self, inputs, states * state_mask, cells)
 
 
 class DropoutSimpleRecurrent(SimpleRecurrent):
@@ -38,7 +38,7 @@ class DropoutSimpleRecurrent(SimpleRecurrent):
                contexts=[])
     def dropped_apply(self, inputs: Any, states: Any, state_mask: Any, mask: Any = None) -> Any:
         """One step, as :meth:`SimpleRecurrent.apply`, with the recurrent dropout mask ``(batch, dim)`` of this step."""
-        return SimpleRecurrent.apply.step(self, inputs, states * state_mask, mask)
+        return SimpleRecurrent.apply.step(self, inputs, states * state_mask)
 
 
 class DropoutGatedRecurrent(GatedRecurrent):

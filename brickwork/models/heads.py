@@ -109,7 +109,7 @@ class Classifier(Network):
         scores = self._scores(output)
         flat = scores.reshape((-1, self.output_dim))
         labels = y.flatten()
-        picked = tensor.log_softmax(flat)[tensor.arange(flat.shape[0]), labels]
+        picked = tensor.pick_labels(tensor.log_softmax(flat), labels)
         hits = tensor.cast(tensor.eq(flat.argmax(axis=-1), labels), "float32")
         weights = self._weights()
         if weights is None:

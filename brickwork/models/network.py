@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import initialization, tensor
 from ..graph import function
+from ..serialization import brick_parameters
 from .persistence import save_model
 from .specs import StageBuilder, is_recurrent
 from .training import Trainable
@@ -69,7 +70,7 @@ class Network(Trainable):
     @property
     def parameters(self) -> list:
         """Every parameter of every brick, stage by stage."""
-        return [p for _, bricks, _ in self.stages for b in bricks for p in all_parameters(b)]
+        return [p for _, bricks, _ in self.stages for p in brick_parameters(bricks)]
 
     @property
     def bricks(self) -> list:
@@ -132,7 +133,7 @@ class Network(Trainable):
         """A table of the layers, their bricks, output sizes and parameter counts."""
         rows, total = [("layer", "bricks", "output", "parameters")], 0
         for name, bricks, _ in self.stages:
-            count = sum(int(np.prod(p.get_value(borrow=True).shape)) for b in bricks for p in all_parameters(b))
+            count = sum(int(np.prod(p.get_value(borrow=True).shape)) for p in brick_parameters(bricks))
             total += count
             last = bricks[-1]
             size = getattr(last, "dim", None) or getattr(last, "output_dim", "?")
@@ -141,8 +142,3 @@ class Network(Trainable):
         rows.append(("total", "", "", str(total)))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
-
-
-def all_parameters(brick: Any) -> list:
-    """The parameters of ``brick`` and of all its descendants."""
-    return list(brick.parameters) + [p for c in brick.children for p in all_parameters(c)]

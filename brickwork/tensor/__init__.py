@@ -11,7 +11,7 @@ from .elemwise import (
     softplus, sqrt, square, sub, switch, tanh, true_div, where,
 )
 from .linalg import dot, matmul, outer
-from .nnet import log_softmax, logsumexp, softmax
+from .nnet import log_softmax, logsumexp, pick_labels, softmax
 from .op import Op
 from .random import RandomStreams
 from .reduction import argmax, max, mean, min, norm, sum

@@ -24,12 +24,27 @@ class Elemwise(Op):
 
     Subclasses set ``ufunc`` (or override ``perform``), ``result`` (``'same'``:
     the common dtype, ``'float'``: a float dtype, ``'bool'``) and ``vjp``.
+    Both are checked when the class is created: ``ufunc`` must be a NumPy
+    ufunc (generated code calls it with ``out=``), and a class that computes
+    with its own ``perform`` must say how it writes into a given array (its
+    own ``perform_into``, or ``perform_into = None``).
     """
 
     broadcasts = True
     fresh_output = True
-    ufunc: Any = None
+    ufunc: np.ufunc | None = None
     result = "same"
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if cls.ufunc is not None and not isinstance(cls.ufunc, np.ufunc):
+            raise TypeError(f"{cls.__name__}: ufunc must be a NumPy ufunc, got {cls.ufunc!r}; "
+                            "override perform and perform_into for other kernels")
+        if cls.result not in ("same", "float", "bool"):
+            raise TypeError(f"{cls.__name__}: result must be 'same', 'float' or 'bool', got {cls.result!r}")
+        if cls.perform is not Elemwise.perform and cls.perform_into is Elemwise.perform_into:
+            raise TypeError(f"{cls.__name__} overrides perform: define its perform_into too "
+                            "(or set perform_into = None)")
 
     def make_node(self, *inputs: Any) -> Node:
         inputs = [as_variable(x) for x in inputs]
@@ -45,6 +60,11 @@ class Elemwise(Op):
 
     def as_ufunc(self, types):
         return self.ufunc if type(self).perform is Elemwise.perform else None
+
+    def __call__(self, *inputs: Any) -> Variable | list[Variable]:
+        if self.ufunc is None and type(self).perform is Elemwise.perform:
+            raise TypeError(f"{type(self).__name__} has no kernel: set ufunc or override perform")
+        return super().__call__(*inputs)
 
     def perform_into(self, out: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
         """``perform``, writing into ``out`` (one of ``arrays``) when the result fits it.

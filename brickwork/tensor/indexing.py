@@ -44,7 +44,7 @@ class Index(Op):
         """The index as a tuple, for an op with no variable parts (generated code applies it)."""
         return _constant_index(self.spec)
 
-    def static_value(self, node):
+    def static_value(self, node, depth=8):
         source = node.inputs[0]
         if (source.owner is not None and isinstance(source.owner.op, Shape)
                 and len(self.spec) == 1 and self.spec[0][0] == "int"

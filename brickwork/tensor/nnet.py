@@ -1,4 +1,4 @@
-"""Neural-network ops: softmax and log-softmax along an axis, stable."""
+"""Neural-network ops: softmax and log-softmax along an axis, stable; the entries of labels."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from .elemwise import exp, log
 from .op import Op, _show, float_dtype
 from .reduction import max as max_
 from .reduction import sum as sum_
+from .shape import arange
 from .variable import TensorType, Variable, as_variable
 
 
@@ -69,3 +70,24 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Variable:
     top = max_(x, axis, keepdims=True)
     out = log(sum_(exp(x - top), axis, keepdims=True)) + top
     return out if keepdims else sum_(out, axis)
+
+
+def pick_labels(scores: Any, labels: Any) -> Variable:
+    """The entry of each label along the last axis of ``scores``.
+
+    Parameters
+    ----------
+    scores : Variable, ``(..., classes)``
+        Log-probabilities, say.
+    labels : Variable of int, ``(...)``
+        A class index per row of ``scores``.
+
+    Returns
+    -------
+    Variable, ``(...)``
+        ``scores[..., labels]`` row by row; the gradient flows to ``scores``.
+    """
+    scores, labels = as_variable(scores), as_variable(labels)
+    flat = scores.reshape((-1, scores.shape[-1]))
+    return flat[arange(flat.shape[0]), labels.reshape((-1,))].reshape(labels.shape)
+

@@ -13,11 +13,16 @@ An op is one small class with three duties:
 Ops whose outputs broadcast their inputs set ``broadcasts = True``: their
 ``vjp`` returns gradients of the broadcast shape and the backward driver sums
 them back to each input's shape, in one place.
+
+What else an op can do for the compiler (allocate its outputs, pass a view
+through, write into a given array, name the ufunc it is, know its value
+before running) is declared on :class:`Op` with a safe default; see its
+attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,7 +33,11 @@ from .variable import Constant, Node, TensorType, Variable, as_variable
 
 
 class Op:
-    """Base class of all operations.
+    """Base class of all operations, and the protocol between ops and the compiler.
+
+    Everything the compiler (:mod:`brickwork.graph`) asks of an op is declared
+    here, with a default that is always safe; an op overrides what it can do
+    better. Nothing is probed with ``getattr``.
 
     Attributes
     ----------
@@ -39,11 +48,36 @@ class Op:
         False for ops with side effects or randomness: never merged or folded.
     broadcasts : bool
         True when the vjp returns gradients in the broadcast output shape.
+    fresh_output : bool
+        Every output is an array the op allocates anew, never an input or a
+        view of one. The in-place pass (:mod:`brickwork.graph.inplace`) lets
+        later kernels write into such outputs.
+    passes_through : bool
+        The (single) output is the first input or a view of it (slices,
+        reshapes, transposes): it shares that input's buffers, and may be
+        written into only where the input may. An op that is neither fresh nor
+        passing through may return its inputs, views of them or views that
+        overlap themselves: the in-place pass never writes into its outputs.
+    perform_into : callable or None
+        ``perform_into(out, *arrays)``: ``perform`` with the result written
+        into the array ``out`` when it fits (an input the in-place pass gives
+        up, or a slice of a scan's output buffer in generated loops); it
+        returns the result, which is ``out`` or, when the result does not fit,
+        a new array. None (the default) when the op cannot write into a given
+        array.
+    inplace_positions : tuple of int or None
+        The inputs ``perform_into`` may be given as ``out`` (its kernel reads
+        them no more after it starts writing); None for any input. ``()``
+        when the result may go into a fresh array only.
     """
 
     props: tuple[str, ...] = ()
     pure = True
     broadcasts = False
+    fresh_output = False
+    passes_through = False
+    perform_into: Callable[..., Any] | None = None
+    inplace_positions: tuple[int, ...] | None = None
 
     def __call__(self, *inputs: Any) -> Variable | list[Variable]:
         node = self.make_node(*inputs)
@@ -74,6 +108,29 @@ class Op:
         result goes into an array given to it (see :mod:`brickwork.graph.codegen`).
         """
         return None
+
+    def static_value(self, node: Node, depth: int = 8) -> Any:
+        """The value of ``node``'s (single) output when known at graph-building time, else None.
+
+        Constant folding (:mod:`brickwork.graph.rewrites`), shape
+        specialization (:mod:`brickwork.graph.hoist`) and static shape
+        inference (:func:`static_value`) rely on it. The default evaluates a
+        pure op on the static values of its inputs when they are all known
+        and small, looking at most ``depth`` producers back; ``depth=0`` asks
+        only what the op knows by itself (the compiler's passes, which meet
+        the producers first anyway). Ops that know more from types alone
+        (the shape of a fully known input) override it.
+        """
+        if not depth or not self.pure or len(node.outputs) != 1:
+            return None
+        # bounded: shape arithmetic is shallow, and deep chains must stay cheap
+        values = []
+        for i in node.inputs:
+            value = static_value(i, depth - 1)
+            if value is None or value.size > 16:
+                return None
+            values.append(value)
+        return np.asarray(self.perform(*values))
 
     def _key(self) -> tuple:
         return (type(self),) + tuple(_hashable(getattr(self, p)) for p in self.props)
@@ -152,11 +209,6 @@ def _is_weak(v: Variable) -> bool:
     return isinstance(v, Constant) and v.weak
 
 
-def cast_weak(variables: Sequence[Variable], dtype: np.dtype) -> list[Variable]:
-    """Turn weak scalar constants into constants of ``dtype``."""
-    return [Constant(v.value, dtype=dtype) if _is_weak(v) else v for v in variables]
-
-
 def float_dtype(dtype: np.dtype) -> np.dtype:
     """``dtype`` if floating, else ``config.floatX`` (ints become floats)."""
     return dtype if dtype.kind == "f" else np.dtype(config.floatX)
@@ -166,22 +218,10 @@ def static_value(variable: Variable, depth: int = 8) -> Any:
     """The value of ``variable`` if known at graph-building time, else None.
 
     Knows constants and the static entries of symbolic shapes, so that
-    ``zeros((x.shape[1], 3))`` keeps a static size where ``x`` has one.
+    ``zeros((x.shape[1], 3))`` keeps a static size where ``x`` has one (see
+    :meth:`Op.static_value`).
     """
     if isinstance(variable, Constant):
         return variable.value
     owner = variable.owner
-    if owner is None:
-        return None
-    if hasattr(owner.op, "static_value"):
-        return owner.op.static_value(owner)
-    if depth and owner.op.pure and len(owner.outputs) == 1:
-        # bounded: shape arithmetic is shallow, and deep chains must stay cheap
-        values = []
-        for i in owner.inputs:
-            value = static_value(i, depth - 1)
-            if value is None or value.size > 16:
-                return None
-            values.append(value)
-        return np.asarray(owner.op.perform(*values))
-    return None
+    return None if owner is None else owner.op.static_value(owner, depth)

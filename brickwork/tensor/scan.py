@@ -58,16 +58,22 @@ class Scan(Op):
         such as shapes, which do not change from step to step).
     history : bool
         Add the history of every state to the outputs.
+    augments : Scan, optional
+        The plain scan this one extends (the same step, inputs and first
+        outputs, plus values saved for the backward pass, made by
+        :func:`~brickwork.tensor.scan_grad.scan_vjp`): the compiler runs this
+        one in its place (see :mod:`brickwork.graph.rewrites`).
     """
 
     def __init__(self, seq_in: list[Variable], state_in: list[Variable], free: list[Variable],
                  step_outputs: list[Variable], reverse: bool = False,
-                 last: Sequence[bool] | None = None, history: bool = False):
+                 last: Sequence[bool] | None = None, history: bool = False, augments: Scan | None = None):
         self.seq_in, self.state_in, self.free = seq_in, state_in, free
         self.n_states = len(state_in)
         self.step_outputs = step_outputs
         self.reverse = reverse
         self.history = history and bool(state_in)
+        self.augments = augments
         self.last = tuple(last) if last is not None else (False,) * len(step_outputs)
         if any(keep and out.type.dtype.kind in "fc"
                for keep, out in zip(self.last[len(state_in):], step_outputs[len(state_in):])):

@@ -229,8 +229,7 @@ def _forward_values(op: Scan, node, values: list[Variable], shapes: list[Variabl
     if not op.n_states and not values and not shapes:
         return [], [], []
     augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + values + shapes, op.reverse,
-                     op.last + (False,) * len(values) + (True,) * len(shapes), history=True)
-    augmented.base = op
+                     op.last + (False,) * len(values) + (True,) * len(shapes), history=True, augments=op)
     outputs = augmented(*node.inputs)
     outputs = [outputs] if isinstance(outputs, Variable) else outputs
     n, m = len(op.step_outputs), len(op.step_outputs) + len(values)

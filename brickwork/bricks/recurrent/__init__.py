@@ -2,11 +2,13 @@
 
 from .base import BaseRecurrent, recurrent
 from .bidirectional import Bidirectional
+from .cell import RecurrentCell
 from .gru import GatedRecurrent
+from .indrnn import IndRNN
 from .lstm import LSTM
 from .simple import SimpleRecurrent
 from .stack import RecurrentStack
 from .stateful import CarriedStates
 
-__all__ = ["BaseRecurrent", "Bidirectional", "CarriedStates", "GatedRecurrent", "LSTM", "RecurrentStack",
-           "SimpleRecurrent", "recurrent"]
+__all__ = ["BaseRecurrent", "Bidirectional", "CarriedStates", "GatedRecurrent", "IndRNN", "LSTM",
+           "RecurrentCell", "RecurrentStack", "SimpleRecurrent", "recurrent"]

@@ -52,7 +52,6 @@ def recurrent(*names: Callable, sequences: Sequence[str] = (), states: Sequence[
         app = application(inputs=spec.sequences + spec.states + spec.contexts,
                           outputs=spec.outputs)(apply)
         app.sequences, app.states, app.contexts = spec.sequences, spec.states, spec.contexts
-        app.recurrent_outputs = spec.outputs
         app.step = step  # the single step itself, for subclasses that wrap it
         return app
     return decorate

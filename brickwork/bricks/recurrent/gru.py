@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from ... import tensor
-from ...roles import WEIGHT
-from ..base import check_features, lazy
-from ..interfaces import Initializable
+from ..base import lazy
 from ..simple import Logistic, Tanh
-from .base import BaseRecurrent, recurrent
-from .states import LearnedInitialStates
+from .cell import RecurrentCell
 
 
-class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
+class GatedRecurrent(RecurrentCell):
     """A GRU with the input projections left to the caller::
 
         z, r = split(gate_activation(gate_inputs + h @ state_to_gates))
@@ -33,11 +30,12 @@ class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
     reset_after : bool
     """
 
+    sequence_dims = {"inputs": 1, "gate_inputs": 2}
+
     @lazy(allocation=["dim"])
     def __init__(self, dim: int, activation: Any = None, gate_activation: Any = None,
                  reset_after: bool = False, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.dim = dim
+        super().__init__(dim, **kwargs)
         self.reset_after = reset_after
         self.activation = activation if activation is not None else Tanh()
         self.gate_activation = gate_activation if gate_activation is not None else Logistic()
@@ -53,30 +51,11 @@ class GatedRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
         """The recurrent matrix of the update and reset gates ``(dim, 2 * dim)``."""
         return self.parameter("state_to_gates")
 
-    def get_dim(self, name: str) -> int:
-        if name in ("inputs", "states"):
-            return self.dim
-        if name == "gate_inputs":
-            return 2 * self.dim
-        if name == "mask":
-            return 0
-        return super().get_dim(name)
+    def weights(self) -> dict[str, tuple[int, ...]]:
+        return {"state_to_state": (self.dim, self.dim), "state_to_gates": (self.dim, 2 * self.dim)}
 
-    def _allocate(self) -> None:
-        self.add_parameter("state_to_state", (self.dim, self.dim), WEIGHT)
-        self.add_parameter("state_to_gates", (self.dim, 2 * self.dim), WEIGHT)
-        self.allocate_initial_states({"states": self.dim})
-
-    def _initialize(self) -> None:
-        self.init_parameter(self.state_to_state)
-        self.init_parameter(self.state_to_gates)
-
-    @recurrent(sequences=["mask", "inputs", "gate_inputs"], states=["states"],
-               outputs=["states"], contexts=[])
-    def apply(self, inputs: Any, gate_inputs: Any, states: Any, mask: Any = None) -> Any:
+    def step(self, inputs: Any, gate_inputs: Any, states: Any) -> Any:
         """One step: ``inputs`` ``(batch, dim)``, ``gate_inputs`` ``(batch, 2*dim)`` -> ``(batch, dim)``."""
-        check_features(self, "apply", "inputs", inputs, self.dim, "dim")
-        check_features(self, "apply", "gate_inputs", gate_inputs, 2 * self.dim, "2 * dim")
         gates = self.gate_activation.apply(gate_inputs + states @ self.state_to_gates)
         update, reset = gates[..., :self.dim], gates[..., self.dim:]
         if self.reset_after:

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ... import tensor
-from ...roles import WEIGHT
-from ..base import check_features, lazy
-from ..interfaces import Initializable
+from ..base import lazy
 from ..simple import Logistic, Tanh
-from .base import BaseRecurrent, recurrent
-from .states import LearnedInitialStates
+from .cell import RecurrentCell
 
 _PEEPHOLES = ("W_cell_to_in", "W_cell_to_forget", "W_cell_to_out")
 
 
-class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
+class LSTM(RecurrentCell):
     """Long short-term memory, with optional peephole connections.
 
     ``inputs`` ``(batch, 4 * dim)`` hold the already projected input for the
@@ -38,11 +35,14 @@ class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
     peepholes : bool
     """
 
+    sequence_dims = {"inputs": 4}
+    state_names = ("states", "cells")
+    initial_names = {"cells": "initial_cells"}
+
     @lazy(allocation=["dim"])
     def __init__(self, dim: int, activation: Any = None, gate_activation: Any = None,
                  peepholes: bool = True, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.dim = dim
+        super().__init__(dim, **kwargs)
         self.peepholes = peepholes
         self.activation = activation if activation is not None else Tanh()
         self.gate_activation = gate_activation if gate_activation is not None else Logistic()
@@ -53,32 +53,12 @@ class LSTM(LearnedInitialStates, BaseRecurrent, Initializable):
         """The recurrent matrix ``(dim, 4 * dim)`` of the four gates."""
         return self.parameter("W_state")
 
-    def get_dim(self, name: str) -> int:
-        if name == "inputs":
-            return 4 * self.dim
-        if name in ("states", "cells"):
-            return self.dim
-        if name == "mask":
-            return 0
-        return super().get_dim(name)
+    def weights(self) -> dict[str, tuple[int, ...]]:
+        peepholes = {name: (self.dim,) for name in _PEEPHOLES} if self.peepholes else {}
+        return {"W_state": (self.dim, 4 * self.dim), **peepholes}
 
-    def _allocate(self) -> None:
-        self.add_parameter("W_state", (self.dim, 4 * self.dim), WEIGHT)
-        if self.peepholes:
-            for name in _PEEPHOLES:
-                self.add_parameter(name, (self.dim,), WEIGHT)
-        self.allocate_initial_states({"states": self.dim, "cells": self.dim},
-                                     names={"cells": "initial_cells"})
-
-    def _initialize(self) -> None:
-        for name in ("W_state",) + (_PEEPHOLES if self.peepholes else ()):
-            self.init_parameter(self.parameter(name))
-
-    @recurrent(sequences=["inputs", "mask"], states=["states", "cells"],
-               outputs=["states", "cells"], contexts=[])
-    def apply(self, inputs: Any, states: Any, cells: Any, mask: Any = None) -> Any:
+    def step(self, inputs: Any, states: Any, cells: Any) -> Any:
         """One step: ``inputs`` ``(batch, 4*dim)`` -> new ``states`` and ``cells`` ``(batch, dim)``."""
-        check_features(self, "apply", "inputs", inputs, 4 * self.dim, "4 * dim")
         d, gate = self.dim, self.gate_activation.apply
         pre = inputs + states @ self.W_state
         pre_cell, pre_out = pre[..., 2 * d:3 * d], pre[..., 3 * d:]

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ... import tensor
-from ...roles import WEIGHT
-from ..base import check_features, lazy
-from ..interfaces import Initializable
-from .base import BaseRecurrent, recurrent
-from .states import LearnedInitialStates
+from ..base import lazy
+from .cell import RecurrentCell
 
 
-class SimpleRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
+class SimpleRecurrent(RecurrentCell):
     """``h' = activation(inputs + h @ W)``, with no input projection of its own.
 
     Parameters
@@ -30,8 +27,7 @@ class SimpleRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
 
     @lazy(allocation=["dim"])
     def __init__(self, dim: int, activation: Any, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.dim = dim
+        super().__init__(dim, **kwargs)
         self.activation = activation
         self.children = [activation]
 
@@ -40,24 +36,11 @@ class SimpleRecurrent(LearnedInitialStates, BaseRecurrent, Initializable):
         """The recurrent matrix ``(dim, dim)``."""
         return self.parameter("W")
 
-    def get_dim(self, name: str) -> int:
-        if name == "mask":
-            return 0
-        if name in ("inputs", "states"):
-            return self.dim
-        return super().get_dim(name)
+    def weights(self) -> dict[str, tuple[int, ...]]:
+        return {"W": (self.dim, self.dim)}
 
-    def _allocate(self) -> None:
-        self.add_parameter("W", (self.dim, self.dim), WEIGHT)
-        self.allocate_initial_states({"states": self.dim})
-
-    def _initialize(self) -> None:
-        self.init_parameter(self.W)
-
-    @recurrent(sequences=["inputs", "mask"], states=["states"], outputs=["states"], contexts=[])
-    def apply(self, inputs: Any, states: Any, mask: Any = None) -> Any:
+    def step(self, inputs: Any, states: Any) -> Any:
         """One step: ``inputs`` ``(batch, dim)``, ``states`` ``(batch, dim)`` -> ``(batch, dim)``."""
-        check_features(self, "apply", "inputs", inputs, self.dim, "dim")
         return self.activation.apply(inputs + states @ self.W)
 
     def __repr__(self) -> str:
