@@ -42,7 +42,11 @@ class AuxiliaryRole(VariableRole):
     """A variable attached to an application call for monitoring or regularization."""
 
 
-class ParameterRole(VariableRole):
+class PersistentRole(VariableRole):
+    """A shared variable whose value is kept across calls (parameters, population statistics)."""
+
+
+class ParameterRole(PersistentRole):
     """A shared variable that training changes."""
 
 
@@ -66,9 +70,75 @@ class DropoutRole(VariableRole):
     """A variable dropout was applied to."""
 
 
+class CollectorRole(ParameterRole):
+    """The one shared vector that holds collected parameters (``collect_parameters``)."""
+
+
+class CollectedRole(VariableRole):
+    """A slice of the collector that replaced a parameter."""
+
+
+class AlgorithmStateRole(VariableRole):
+    """State a training algorithm keeps (a velocity, a running average)."""
+
+
+class AlgorithmHyperparameterRole(AlgorithmStateRole):
+    """A hyperparameter of a step rule kept in a shared variable (a learning rate)."""
+
+
+class AlgorithmBufferRole(AlgorithmStateRole):
+    """A buffer of a step rule, one per parameter."""
+
+
+class BatchNormPopulationStatisticsRole(PersistentRole):
+    """A population statistic of batch normalization (its mean or standard deviation)."""
+
+
+class BatchNormPopulationMeanRole(BatchNormPopulationStatisticsRole):
+    """The population mean of batch normalization."""
+
+
+class BatchNormPopulationStdevRole(BatchNormPopulationStatisticsRole):
+    """The population standard deviation of batch normalization."""
+
+
+class BatchNormScaleParameterRole(ParameterRole):
+    """The scale (gamma) of batch normalization."""
+
+
+class BatchNormShiftParameterRole(BiasRole):
+    """The shift (beta) of batch normalization."""
+
+
+class BatchNormGraphVariableRole(VariableRole):
+    """A variable computed in a batch-normalized graph."""
+
+
+class BatchNormOffsetRole(BatchNormGraphVariableRole):
+    """The minibatch mean subtracted in training mode."""
+
+
+class BatchNormDivisorRole(BatchNormGraphVariableRole):
+    """The minibatch standard deviation divided by in training mode."""
+
+
+class BatchNormMinibatchEstimateRole(BatchNormGraphVariableRole):
+    """A minibatch mean or standard deviation, for updating the population statistics."""
+
+
 INPUT, OUTPUT, COST, AUXILIARY = InputRole(), OutputRole(), CostRole(), AuxiliaryRole()
 PARAMETER, WEIGHT, FILTER, BIAS = ParameterRole(), WeightRole(), FilterRole(), BiasRole()
 INITIAL_STATE, DROPOUT = InitialStateRole(), DropoutRole()
+COLLECTOR, COLLECTED = CollectorRole(), CollectedRole()
+ALGORITHM_HYPERPARAMETER, ALGORITHM_BUFFER = AlgorithmHyperparameterRole(), AlgorithmBufferRole()
+BATCH_NORM_POPULATION_MEAN, BATCH_NORM_POPULATION_STDEV = BatchNormPopulationMeanRole(), BatchNormPopulationStdevRole()
+BATCH_NORM_SCALE_PARAMETER = BatchNormScaleParameterRole()
+BATCH_NORM_SHIFT_PARAMETER = BatchNormShiftParameterRole()
+BATCH_NORM_OFFSET, BATCH_NORM_DIVISOR = BatchNormOffsetRole(), BatchNormDivisorRole()
+BATCH_NORM_MINIBATCH_ESTIMATE = BatchNormMinibatchEstimateRole()
+BATCH_NORM_POPULATION_STATISTICS = BatchNormPopulationStatisticsRole()
+BATCH_NORM_GRAPH_VARIABLE = BatchNormGraphVariableRole()
+PERSISTENT, ALGORITHM_STATE = PersistentRole(), AlgorithmStateRole()
 
 
 def add_role(variable: Any, role: VariableRole) -> None:

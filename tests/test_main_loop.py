@@ -112,8 +112,8 @@ def test_checkpoint_write_is_atomic_and_load_checks_names(tmp_path, monkeypatch)
     with pytest.raises(Exception, match="unexpected '/mlp/linear_0.W'"):
         load_checkpoint(stranger, path)
     with pytest.raises(TrainingError, match="no checkpoint"):
-        loop.extensions = [Load(str(tmp_path / "missing.npz"), must_exist=True)]
-        loop.run()
+        MainLoop(algorithm, stream, model=model,
+                 extensions=[Load(str(tmp_path / "missing.npz"), must_exist=True)]).run()
 
 
 def test_early_stopping_restores_the_best_parameters():

@@ -17,16 +17,24 @@ from .base import Extension
 
 
 class FinishAfter(Extension):
-    """Stop after ``after_n_epochs`` epochs or ``after_n_batches`` batches."""
+    """Stop after ``after_n_epochs`` epochs or ``after_n_batches`` batches.
 
-    def __init__(self, after_n_epochs: int | None = None, after_n_batches: int | None = None):
-        super().__init__(after_batch=after_n_batches is not None, after_epoch=after_n_epochs is not None)
+    Other conditions (``every_n_batches=``, ``after_epoch=``, ...) stop
+    training whenever they hold, as Blocks' ``FinishAfter(**conditions)``.
+    """
+
+    def __init__(self, after_n_epochs: int | None = None, after_n_batches: int | None = None,
+                 **conditions: Any):
+        conditions.setdefault("after_batch", after_n_batches is not None)
+        conditions.setdefault("after_epoch", after_n_epochs is not None)
+        super().__init__(**conditions)
         self.after_n_epochs, self.after_n_batches = after_n_epochs, after_n_batches
 
-    def do(self, callback):
+    def do(self, callback, *args):
         status = self.main_loop.status
-        if (self.after_n_batches is not None and status["iterations_done"] >= self.after_n_batches) or \
-                (self.after_n_epochs is not None and status["epochs_done"] >= self.after_n_epochs):
+        counted = self.after_n_batches is not None or self.after_n_epochs is not None
+        if not counted or (self.after_n_batches is not None and status["iterations_done"] >= self.after_n_batches) \
+                or (self.after_n_epochs is not None and status["epochs_done"] >= self.after_n_epochs):
             status["training_finish_requested"] = True
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..errors import GraphError
 from ..roles import AUXILIARY, PARAMETER, has_roles
+from ..tensor.scan import Scan
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from ..tensor.walk import variables as walk_variables
@@ -51,9 +55,51 @@ class ComputationGraph:
         """The shared variables with the role PARAMETER."""
         return [v for v in self.shared_variables if has_roles(v, [PARAMETER])]
 
-    def replace(self, mapping: Mapping[Variable, Any]) -> ComputationGraph:
-        """A new graph with each key of ``mapping`` replaced by its value."""
-        return ComputationGraph(clone_replace(self.outputs, {k: as_variable(v) for k, v in mapping.items()}))
+    def __iter__(self) -> Iterator[Variable]:
+        """The variables, so that ``VariableFilter(...)(graph)`` works as on ``graph.variables``."""
+        return iter(self.variables)
+
+    @property
+    def scans(self) -> list[Any]:
+        """The :class:`~brickwork.tensor.scan.Scan` ops of the graph, each once, in order."""
+        found: list[Any] = []
+        for node in toposort(self.outputs + self.auxiliary_variables):
+            if isinstance(node.op, Scan) and all(node.op is not op for op in found):
+                found.append(node.op)
+        return found
+
+    @property
+    def scan_variables(self) -> list[Variable]:
+        """The variables of the scans' step graphs (one step, as the step function sees it)."""
+        return [var for scan in self.scans for var in ComputationGraph(scan.step_outputs).variables]
+
+    def replace(self, replacements: Mapping[Variable, Any] | Iterable[tuple[Variable, Any]]
+                ) -> ComputationGraph:
+        """A new graph with each variable of ``replacements`` (a dict or pairs) replaced.
+
+        A variable that is not in the graph is skipped with a warning, as in Blocks.
+        """
+        pairs = list(replacements.items()) if isinstance(replacements, Mapping) else list(replacements)
+        known = {id(v) for v in self.variables}
+        missing = [k for k, _ in pairs if id(k) not in known]
+        if missing:
+            warnings.warn(f"replace: {[v.name or repr(v) for v in missing]} are not variables of the "
+                          f"graph; nothing replaces them", stacklevel=2)
+        mapping = {k: as_variable(v) for k, v in pairs if id(k) in known}
+        return ComputationGraph(clone_replace(self.outputs, mapping))
+
+    def get_snapshot(self, data: Mapping[str, Any]) -> OrderedDict:
+        """The value of every variable that has a role (shared variables aside) on ``data``.
+
+        ``data`` maps each input's name to an array; the result maps variables to arrays.
+        """
+        from .compile import function
+        wanted = [v for v in self.variables if v.tag.roles and not isinstance(v, SharedVariable)]
+        missing = [v.name for v in self.inputs if v.name not in data]
+        if missing:
+            raise GraphError(f"get_snapshot: no data for the inputs {missing}; given {list(data)}")
+        values = function(self.inputs, wanted)(*[data[v.name] for v in self.inputs]) if wanted else []
+        return OrderedDict(zip(wanted, values if isinstance(values, list) else [values]))
 
     @property
     def dag(self) -> nx.DiGraph:
@@ -93,12 +139,22 @@ class ComputationGraph:
 
 
 def _auxiliary(variables: list[Variable]) -> list[Variable]:
+    """The auxiliary variables of the calls and bricks that made ``variables``.
+
+    A brick's own auxiliary variable (``W_norm``) counts only while the graph
+    still reads every shared variable it reads (not after
+    ``collect_parameters`` replaced them).
+    """
+    present = {id(v) for v in variables}
     found: dict[int, Variable] = {}
     for var in variables:
         call = getattr(var.tag, "application_call", None)
-        brick = getattr(var.tag, "brick", None)
-        for aux in [*getattr(call, "auxiliary_variables", ()), *getattr(brick, "auxiliary_variables", ())]:
+        for aux in getattr(call, "auxiliary_variables", ()):
             found.setdefault(id(aux), aux)
+        for aux in getattr(getattr(var.tag, "brick", None), "auxiliary_variables", ()):
+            if id(aux) not in found and all(id(v) in present for v in walk_variables([aux])
+                                            if isinstance(v, SharedVariable)):
+                found[id(aux)] = aux
     return [v for v in found.values() if has_roles(v, [AUXILIARY])]
 
 

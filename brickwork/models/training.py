@@ -320,7 +320,7 @@ class _FinishAfterMore(FinishAfter):
 
     def __init__(self, after_n_epochs: int | None = None, after_n_batches: int | None = None):
         super().__init__(after_n_epochs=after_n_epochs, after_n_batches=after_n_batches)
-        self.triggers.add("before_training")
+        self.add_condition(["before_training"])
         self.more = (after_n_epochs, after_n_batches)
 
     def do(self, callback):
