@@ -218,6 +218,7 @@ class CompositeExtension(SimpleExtension):
 
     @property
     def main_loop(self) -> Any:
+        """The main loop; setting it sets it on every sub-extension too."""
         return self._main_loop
 
     @main_loop.setter

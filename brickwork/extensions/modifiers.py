@@ -36,11 +36,13 @@ class SharedVariableModifier(SimpleExtension):
 
     @property
     def num_args(self) -> int:
+        """How many arguments ``function`` takes (1 or 2)."""
         if self._num_args is None:
             self._num_args = len(inspect.signature(self._function).parameters)
         return self._num_args
 
     def function(self, *args: Any) -> Any:
+        """The new value from ``(iterations_done)`` or ``(iterations_done, old_value)``."""
         return self._function(*args)
 
     def do(self, which_callback: str, *args: Any) -> None:
@@ -79,4 +81,5 @@ class Timestamp(SimpleExtension):
         self.main_loop.log.current_row[self.log_record] = self.get_timestamp()
 
     def get_timestamp(self) -> str:
+        """The current local time in ISO 8601 with ``separator`` between date and time."""
         return datetime.datetime.now().isoformat(self.separator)
