@@ -9,3 +9,5 @@ autodoc_typehints = "none"
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
 suppress_warnings = ["ref.python"]
+# Formulas are written in Unicode text (hₜ = hₜ₋₁ + xₜ), never as :math: roles, so the
+# pages need no MathJax from a CDN: they read the same offline (tests/test_docs.py checks it).
