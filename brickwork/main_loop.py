@@ -15,6 +15,7 @@ finish, runs the ``on_interrupt`` extensions (a checkpoint, say) and stops.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ from typing import Any
 from .data import as_stream
 from .distributed import agreed_stop, speaks
 from .errors import TrainingError
+
+logger = logging.getLogger(__name__)
 
 
 class TrainingLog(dict):
@@ -154,5 +157,5 @@ class MainLoop:
             if self.status["batch_interrupt_received"]:
                 raise KeyboardInterrupt
             self.status["batch_interrupt_received"] = True
-            print("\nInterrupted: finishing the current batch (Ctrl-C again to abort)", flush=True)
+            logger.warning("interrupted: finishing the current batch (Ctrl-C again to abort)")
         return signal.signal(signal.SIGINT, interrupt)

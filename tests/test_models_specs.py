@@ -78,3 +78,25 @@ def test_batch_major_models_equal_time_major_ones():
 def test_a_spec_not_understood_names_its_position():
     with pytest.raises(ValueError, match=r"layer 2: unknown spec \('lstn', 4\)"):
         Regressor([2, 3, ("lstn", 4), 1])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Classifier([("embed", 9, 3), ("bilstm", 4, {"recurrent_dropout": 0.2}), ("dropout", 0.1), 2]),
+    lambda: Classifier([2, ("gru", 3), 4], per_step=True, time_major=False),
+    lambda: Regressor([2, ("birnn", 3), ("dropout", 0.5), 1], time_major=False),
+    lambda: Classifier([2, 5, 3]),
+])
+def test_summary_shows_the_shapes_predict_returns(make):
+    net = make()
+    time, batch = 5, 3
+    if net.embedded:
+        x = np.zeros((time, batch), dtype="int64")
+    elif net.recurrent:
+        x = np.zeros((time, batch, 2) if net.time_major else (batch, time, 2), dtype="float32")
+    else:
+        x = np.zeros((batch, 2), dtype="float32")
+    last_shape = [line for line in net.summary().splitlines() if "(" in line][-1]
+    shape = last_shape[last_shape.rindex("(batch") if "(batch" in last_shape else last_shape.rindex("(time"):]
+    shape = shape[:shape.index(")") + 1].replace("time", str(time)).replace("batch", str(batch))
+    assert shape == str(net.predict(x).shape)
+    assert "?" not in net.summary()

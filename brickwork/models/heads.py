@@ -87,6 +87,12 @@ class Classifier(Network):
         """The constructor's options other than the layers, as saved with the model."""
         return {**super().options(), "per_step": self.per_step}
 
+    def _prediction_rows(self) -> list[tuple[str, str, str, str]]:
+        step = "the last step" if self.recurrent and not self.per_step else "each example"
+        step = "each step" if self.recurrent and self.per_step else step
+        shape = self._shape(self.output_dim, self.per_step)
+        return [("predict", f"softmax over classes, at {step}", shape, "0")]
+
     def _scores(self, output: Any) -> Any:
         return output[-1] if self.recurrent and not self.per_step else output
 

@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 
 from .. import initialization, tensor
+from ..bricks import Fork
+from ..bricks.noise import Dropout
 from ..graph import function
+from ..graph.diagram import brick_diagram
 from ..serialization import brick_parameters
 from .persistence import save_model
 from .specs import StageBuilder, is_recurrent
@@ -42,8 +45,10 @@ class Network(Trainable):
         builder = StageBuilder(seed, forget_bias, self.weights_init)
         self.embedded = isinstance(self.specs[0], tuple)
         width = builder.embed(self.specs[0][1], self.specs[0][2]) if self.embedded else int(self.specs[0])
+        self.widths = [width] if self.embedded else []
         for i, spec in enumerate(self.specs[1:], start=1):
             width = builder.stage(i, spec, width, last=i == len(self.specs) - 1)
+            self.widths.append(width)
         self.stages, self.dropout = builder.stages, builder.dropout
         self.recurrent = any(is_recurrent(s) for s in self.specs[1:])
         self.output_dim = width
@@ -130,15 +135,45 @@ class Network(Trainable):
         return self._layout(result) if self.output_batch_axis == 1 else result
 
     def summary(self) -> str:
-        """A table of the layers, their bricks, output sizes and parameter counts."""
+        """A table of the stages: their bricks with sizes, output shapes and parameter counts.
+
+        The shapes are in the layout :meth:`predict` takes and returns
+        (``time_major``); the last row with a shape is what :meth:`predict`
+        returns.
+        """
         rows, total = [("layer", "bricks", "output", "parameters")], 0
-        for name, bricks, _ in self.stages:
+        for (name, bricks, _), width in zip(self.stages, self.widths):
             count = sum(int(np.prod(p.get_value(borrow=True).shape)) for p in brick_parameters(bricks))
             total += count
-            last = bricks[-1]
-            size = getattr(last, "dim", None) or getattr(last, "output_dim", "?")
-            shape = f"(time, batch, {size})" if self.recurrent else f"(batch, {size})"
-            rows.append((name, ", ".join(repr(b) for b in bricks), shape, str(count)))
-        rows.append(("total", "", "", str(total)))
+            rows.append((name, ", ".join(_describe(b) for b in bricks), self._shape(width, True), str(count)))
+        rows += self._prediction_rows() + [("total", "", "", str(total))]
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows)
+
+    def diagram(self) -> Any:
+        """The brick-level diagram of :meth:`predict`'s graph (``.to_dot()``, ``.save_png(path)``).
+
+        See :func:`brickwork.graph.diagram.brick_diagram`.
+        """
+        prediction = self.prediction()
+        prediction.name = "prediction"
+        return brick_diagram(prediction, describe=_describe)
+
+    def _shape(self, width: int, per_step: bool) -> str:
+        if not (self.recurrent and per_step):
+            return f"(batch, {width})"
+        return f"(time, batch, {width})" if self.time_major else f"(batch, time, {width})"
+
+    def _prediction_rows(self) -> list[tuple[str, str, str, str]]:
+        """Rows for what :meth:`predict` adds after the last stage (none by default)."""
+        return []
+
+
+def _describe(brick: Any) -> str:
+    """A brick with its sizes, as the summary shows it."""
+    if isinstance(brick, Dropout):
+        kind = "recurrent dropout" if brick.name.endswith("recurrent_dropout") else "Dropout"
+        return f"{kind}(p={brick.drop_prob:g})"
+    if isinstance(brick, Fork):
+        return f"Fork({brick.input_dim} => {', '.join(str(d) for d in brick.output_dims)})"
+    return repr(brick)
