@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 import numpy as np
 
@@ -67,6 +68,12 @@ class FailOnRankOne(StopOnRankZero):
             raise RuntimeError("a deliberate failure on rank 1")
 
 
+class HangOnRankOne(StopOnRankZero):
+    def do(self, callback):
+        if world().rank == 1 and self.main_loop.status["iterations_done"] >= self.at:
+            time.sleep(600)
+
+
 def train_classifier(args: argparse.Namespace) -> None:
     """``Classifier.train(..., distributed=args.distributed)`` with a sharded validation set."""
     rng = np.random.default_rng(1)
@@ -94,6 +101,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--checkpoint")
     parser.add_argument("--stop-on-rank-zero", type=int)
     parser.add_argument("--fail-on-rank-one", type=int)
+    parser.add_argument("--hang-on-rank-one", type=int)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.classifier:
@@ -111,6 +119,8 @@ def main(argv: list[str]) -> None:
         extensions.append(StopOnRankZero(args.stop_on_rank_zero))
     if args.fail_on_rank_one:
         extensions.append(FailOnRankOne(args.fail_on_rank_one))
+    if args.hang_on_rank_one:
+        extensions.append(HangOnRankOne(args.hang_on_rank_one))
     loop = MainLoop(algorithm, stream, extensions=extensions).run()
     costs = [loop.log[i]["train_cost"] for i in sorted(loop.log) if "train_cost" in loop.log[i]]
     np.savez(f"{args.out}_rank{world().rank}.npz", costs=np.array(costs),

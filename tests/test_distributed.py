@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import mpi_runs  # the run script next to this file (pytest puts tests/ on the path)
@@ -32,13 +33,13 @@ needs_mpiexec = pytest.mark.skipif(MPIEXEC is None or importlib.util.find_spec("
 TOLERANCE = dict(rtol=1e-12, atol=1e-12)
 
 
-def launch(tmp_path, name, *options, ranks=2, check=True):
+def launch(tmp_path, name, *options, ranks=2, check=True, **environment):
     """Run the script (under ``mpiexec -n ranks`` when ranks > 1); return each rank's results."""
     command = [sys.executable, str(SCRIPT), "--out", name, *options]
     if ranks > 1:
         command = [MPIEXEC, "-n", str(ranks)] + command + ["--distributed"]
     env = dict(os.environ, BRICKWORK_FLOATX="float64", PYTHONPATH=f"{ROOT}{os.pathsep}"
-               + os.environ.get("PYTHONPATH", ""), OPENBLAS_NUM_THREADS="1")
+               + os.environ.get("PYTHONPATH", ""), OPENBLAS_NUM_THREADS="1", **environment)
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     if check and done.returncode:
         raise AssertionError(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
@@ -138,3 +139,13 @@ def test_the_single_process_stand_in_equals_a_plain_run(float64):
     assert plain_costs == stand_in_costs
     for a, b in zip(plain_params, stand_in_params):
         np.testing.assert_array_equal(a, b)
+
+
+@needs_mpiexec
+def test_a_hanging_rank_ends_the_run_after_the_timeout(tmp_path):
+    started = time.perf_counter()
+    done = launch(tmp_path, "hang", "--updates", "50", "--hang-on-rank-one", "3", check=False,
+                  BRICKWORK_MPI_TIMEOUT="3")
+    assert done.returncode != 0
+    assert "rank 0 of 2: waited 3 s in the all-reduce of the gradients" in done.stderr
+    assert time.perf_counter() - started < 90

@@ -147,9 +147,9 @@ def agreed_stop(status: dict, algorithm: Any) -> bool:
     keys = ("training_finish_requested", "batch_interrupt_received")
     if not is_distributed(algorithm):
         return any(status[k] for k in keys)
-    flags = world().broadcast(tuple(bool(status[k]) for k in keys))
-    status.update(zip(keys, flags))
-    return any(flags)
+    flags = world().broadcast_array(np.array([bool(status[k]) for k in keys]))
+    status.update(zip(keys, map(bool, flags)))
+    return bool(flags.any())
 
 
 def speaks(extension: Any, algorithm: Any) -> bool:

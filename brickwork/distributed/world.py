@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -38,10 +39,17 @@ class World:
         How many processes there are.
     comm : mpi4py.MPI.Comm or None
         The MPI communicator (None for the single-process stand-in).
+    timeout : float or None
+        Seconds to wait in the all-reduce and in the broadcast of the stop
+        decision before giving up on the other processes (a
+        :class:`~brickwork.errors.TrainingError`, which then aborts every
+        process); from the environment variable ``BRICKWORK_MPI_TIMEOUT``;
+        None (the default) waits for ever. A process that fails is caught
+        without it; this catches one that hangs.
     """
 
-    def __init__(self, comm: Any = None):
-        self.comm = comm
+    def __init__(self, comm: Any = None, timeout: float | None = None):
+        self.comm, self.timeout = comm, timeout
         self.rank = comm.Get_rank() if comm is not None else 0
         self.size = comm.Get_size() if comm is not None else 1
 
@@ -54,20 +62,27 @@ class World:
             return buffer
         from mpi4py import MPI
         total = np.empty_like(buffer)
-        self.comm.Allreduce(buffer, total, op=MPI.SUM)
+        self._wait(self.comm.Iallreduce(buffer, total, op=MPI.SUM), "the all-reduce of the gradients")
         return total
-
-    def broadcast(self, value: Any) -> Any:
-        """Rank 0's ``value`` (any picklable object) on every process."""
-        return value if self.comm is None else self.comm.bcast(value, root=0)
 
     def broadcast_array(self, array: np.ndarray) -> np.ndarray:
         """Rank 0's ``array`` on every process (same shape and dtype everywhere)."""
         if self.comm is None:
             return array
         array = np.array(array, order="C")  # a C-contiguous copy (ascontiguousarray makes 0-d arrays 1-d)
-        self.comm.Bcast(array, root=0)
+        self._wait(self.comm.Ibcast(array, root=0), "a broadcast from rank 0")
         return array
+
+    def _wait(self, request: Any, what: str) -> None:
+        if self.timeout is None:
+            request.Wait()
+            return
+        deadline = time.monotonic() + self.timeout
+        while not request.Test():
+            if time.monotonic() > deadline:
+                raise TrainingError(f"rank {self.rank} of {self.size}: waited {self.timeout:g} s in {what}; "
+                                    "another process is stuck or gone (BRICKWORK_MPI_TIMEOUT)")
+            time.sleep(1e-4)
 
     def gather(self, value: Any) -> list | None:
         """Every process's ``value`` as a list on rank 0 (None elsewhere)."""
@@ -87,7 +102,8 @@ def world() -> World:
     """
     global _WORLD
     if _WORLD is None:
-        _WORLD = World(_communicator())
+        timeout = os.environ.get("BRICKWORK_MPI_TIMEOUT")
+        _WORLD = World(_communicator(), float(timeout) if timeout else None)
         if _WORLD.size > 1:
             _abort_all_on_uncaught_exception(_WORLD)
     return _WORLD
