@@ -58,7 +58,10 @@ def build(global_batch: int, n_batches: int):
 
 
 def measure(global_batch: int, updates: int) -> dict:
-    """Seconds per update (after 2 warm-up updates) and in the all-reduce, on this rank."""
+    """Seconds per update (after 2 warm-up updates) and in the all-reduce, on this rank.
+
+    The slowest rank sets the pace; the driver reports it.
+    """
     from brickwork.distributed import world
     this = world()
     algorithm, stream = build(global_batch, updates + 2)
@@ -103,8 +106,7 @@ def _launch(ranks: int, threads: int, global_batch: int, updates: int) -> dict:
     env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=True)
-    runs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return max(runs, key=lambda r: r["seconds_per_update"])  # the slowest rank sets the pace
+    return json.loads(done.stdout.strip().splitlines()[-1])  # rank 0 prints the slowest rank's figures
 
 
 def main(argv: list[str]) -> int:
@@ -114,7 +116,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--updates", type=int, default=8)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(measure(*args.worker)), flush=True)
+        from brickwork.distributed import world
+        runs = world().gather(measure(*args.worker))
+        if runs is not None:
+            print(json.dumps(max(runs, key=lambda r: r["seconds_per_update"])), flush=True)
         return 0
     configs = [("1 rank, 1 thread", 1, 1, 64), ("2 ranks, 1 thread each", 2, 1, 64), ("1 rank, 2 threads", 1, 2, 64)]
     configs += [(f"compute at batch {b}, 1 thread", 1, 1, b) for b in (8, 1)]
