@@ -78,6 +78,12 @@ class Brick:
     children : list of Brick, optional
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Blocks' hook: wrappers listed in the class's own ``decorators`` rewrite its applications
+        super().__init_subclass__(**kwargs)
+        for decorator in cls.__dict__.get("decorators", ()):
+            decorator(cls)
+
     def __init__(self, name: str | None = None, children: Iterable | None = None):
         self.name = name or type(self).__name__.lower()
         self.parents: list[Brick] = []

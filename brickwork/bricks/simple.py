@@ -10,6 +10,7 @@ from ..roles import BIAS, WEIGHT
 from ..tensor.variable import Variable
 from .base import Brick, application, check_features, lazy
 from .interfaces import Feedforward, Initializable
+from .wrappers import WithExtraDims
 
 
 class Linear(Initializable, Feedforward):
@@ -245,3 +246,13 @@ def cross_entropy_from_logits(y: Any, x: Any) -> Variable:
     if y.type.dtype.kind in "iu" and y.ndim == log_p.ndim - 1:
         return -tensor.pick_labels(log_p, y)
     return -(y * log_p).sum(axis=-1)
+
+
+class NDimensionalSoftmax(Softmax):
+    """:class:`Softmax` whose applications take ``extra_ndim=`` leading axes (Blocks' name).
+
+    brickwork's ``Softmax`` already works on the last axis of any rank; this
+    class exists so that Blocks code using it runs unchanged.
+    """
+
+    decorators = [WithExtraDims()]

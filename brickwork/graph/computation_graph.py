@@ -77,7 +77,10 @@ class ComputationGraph:
                 ) -> ComputationGraph:
         """A new graph with each variable of ``replacements`` (a dict or pairs) replaced.
 
-        A variable that is not in the graph is skipped with a warning, as in Blocks.
+        Replacements are made one at a time in topological order, each also
+        applied to the replacements still to come (as in Blocks), so a
+        replacement built on an earlier replaced variable sees its new value.
+        A variable that is not in the graph is skipped with a warning.
         """
         pairs = list(replacements.items()) if isinstance(replacements, Mapping) else list(replacements)
         known = {id(v) for v in self.variables}
@@ -85,8 +88,16 @@ class ComputationGraph:
         if missing:
             warnings.warn(f"replace: {[v.name or repr(v) for v in missing]} are not variables of the "
                           f"graph; nothing replaces them", stacklevel=2)
-        mapping = {k: as_variable(v) for k, v in pairs if id(k) in known}
-        return ComputationGraph(clone_replace(self.outputs, mapping))
+        given = {id(k): as_variable(v) for k, v in pairs if id(k) in known}
+        keys = [v for v in self.variables if id(v) in given]
+        values = [given[id(k)] for k in keys]
+        outputs = list(self.outputs)
+        while keys:
+            # one at a time in topological order, so later replacements see the earlier ones (Blocks)
+            rebuilt = clone_replace(outputs + keys[1:] + values[1:], {keys[0]: values[0]})
+            n, m = len(outputs), len(keys) - 1
+            outputs, keys, values = rebuilt[:n], rebuilt[n:n + m], rebuilt[n + m:]
+        return ComputationGraph(outputs)
 
     def get_snapshot(self, data: Mapping[str, Any]) -> OrderedDict:
         """The value of every variable that has a role (shared variables aside) on ``data``.

@@ -39,6 +39,24 @@ class Bidirectional(Initializable):
         """The prototype's output names (each output twice as wide)."""
         return list(self.children[0].apply.outputs)
 
+    @apply.delegate
+    def apply_delegate(self) -> Any:
+        """The forward copy's ``apply``: its sequences, states and contexts are this one's."""
+        return self.children[0].apply
+
+    @application
+    def initial_states(self, batch_size: Any, *args: Any, **kwargs: Any) -> Any:
+        """Each state's initial value, forward and backward concatenated like the outputs."""
+        forward = _as_list(self.children[0].initial_states(batch_size, *args, **kwargs))
+        backward = _as_list(self.children[1].initial_states(batch_size, *args, **kwargs))
+        out = [tensor.concatenate([f, b], axis=-1) for f, b in zip(forward, backward)]
+        return out[0] if len(out) == 1 else out
+
+    @initial_states.property("outputs")
+    def initial_states_outputs(self) -> list[str]:
+        """The names of the states, as the prototype's."""
+        return list(self.children[0].initial_states.outputs)
+
     def get_dim(self, name: str) -> int:
         if name in self.children[0].apply.outputs:
             return 2 * self.prototype.get_dim(name)
