@@ -39,16 +39,20 @@ class FinishAfter(Extension):
 
 
 class Printing(Extension):
-    """Print the status and the latest logged values after every epoch."""
+    """Print the status and the latest logged values after every epoch and after training.
+
+    Further conditions (Blocks' ``before_first_epoch=True``, say) add more moments.
+    """
 
     rank_zero_only = True
 
-    def __init__(self, every_n_epochs: int = 1, every_n_batches: int | None = None, stream: Any = None):
-        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches,
-                         after_training=True)
+    def __init__(self, every_n_epochs: int = 1, every_n_batches: int | None = None, stream: Any = None,
+                 **conditions: Any):
+        conditions.setdefault("after_training", True)
+        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches, **conditions)
         self.stream = stream
 
-    def do(self, callback):
+    def do(self, callback, *args):
         status = self.main_loop.status
         row = {k: v for k, v in self.log.current_row.items() if np.ndim(v) == 0}
         values = "  ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
