@@ -23,6 +23,7 @@ sequences ``(time, batch, ...)`` by tracing the step once into a
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -46,13 +47,14 @@ def recurrent(*names: Callable, sequences: Sequence[str] = (), states: Sequence[
                      list(outputs if outputs is not None else states))
 
         def apply(brick: Brick, *args: Any, **kwargs: Any) -> Any:
-            return spec.call(brick, *args, **kwargs)
+            return spec.for_brick(brick).call(brick, *args, **kwargs)
 
         apply.__name__, apply.__doc__ = step.__name__, step.__doc__
         app = application(inputs=spec.sequences + spec.states + spec.contexts,
                           outputs=spec.outputs)(apply)
         app.sequences, app.states, app.contexts = spec.sequences, spec.states, spec.contexts
         app.step = step  # the single step itself, for subclasses that wrap it
+        spec.application = app
         return app
     return decorate
 
@@ -64,11 +66,32 @@ class _Spec:
                  contexts: list[str], outputs: list[str]):
         self.step, self.sequences, self.states = step, sequences, states
         self.contexts, self.outputs = contexts, outputs
-        self.parameters = list(inspect.signature(step).parameters)[1:]
+        signature = inspect.signature(step).parameters.values()
+        self.any_keywords = any(p.kind == p.VAR_KEYWORD for p in signature)
+        self.parameters = [p.name for p in signature if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)][1:]
+        self.application: Any = None
         missing = [n for n in states if n not in outputs]
         if missing:
             raise BrickError(f"@recurrent on {step.__qualname__}: states {missing} are not "
                              f"among the outputs {outputs}")
+
+    def for_brick(self, brick: Brick) -> _Spec:
+        """This spec with the names ``brick`` gives through ``@apply.property('sequences')`` etc.
+
+        Bricks that wrap others (attention, sequence generators) take their
+        sequences, states and contexts from the bricks they wrap; a step
+        written with ``**kwargs`` then accepts exactly those names.
+        """
+        app = self.application
+        if not any(k in app.properties for k in ("sequences", "states", "contexts", "outputs")):
+            return self
+        spec = copy.copy(self)
+        for name in ("sequences", "states", "contexts", "outputs"):
+            setattr(spec, name, list(app.attribute(brick, name)))
+        if self.any_keywords:
+            spec.parameters = list(dict.fromkeys(self.parameters + spec.sequences + spec.states
+                                                 + spec.contexts))
+        return spec
 
     def bind(self, brick: Brick, args: tuple, kwargs: dict) -> dict:
         if len(args) > len(self.parameters):

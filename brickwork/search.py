@@ -1,0 +1,209 @@
+"""Beam search over the outputs of a :class:`~brickwork.bricks.sequence_generators.SequenceGenerator`.
+
+:class:`BeamSearch` is built from the symbolic ``outputs`` of ``generate``.
+It finds the generator and the contexts ``generate`` was given in that
+graph, compiles once the few functions one search step needs (the contexts
+from the inputs, the initial states, the log-probabilities of the next
+output with this step's glimpses, the next states given the chosen outputs)
+and runs the search itself in NumPy.
+
+Differences from Blocks, whose search cloned the Theano graph of
+``generate`` and cut the sampling out of it: the step functions are built
+from the generator's own ``step_readouts``/``step_states`` on fresh inputs,
+and the attended sequence is projected (``preprocess``) once per search
+rather than at every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import tensor
+from .errors import BrickworkError
+from .graph import function
+from .roles import INPUT, has_roles
+from .tensor.variable import Constant, SharedVariable, TensorType, Variable
+from .tensor.walk import variables
+
+
+class BeamSearch:
+    """Approximate search for the most likely output sequence.
+
+    Parameters
+    ----------
+    samples : Variable
+        The ``outputs`` of ``SequenceGenerator.generate`` (``(time, batch)``).
+    beam_size : int, optional
+        Needed only when ``generate`` had no contexts; otherwise the beam
+        size is the batch size of the input values given to :meth:`search`.
+    """
+
+    def __init__(self, samples: Variable, beam_size: int | None = None):
+        if isinstance(samples, (list, tuple)):
+            samples = samples[0]
+        self.generator = getattr(samples.tag, "brick", None)
+        if getattr(samples.tag, "application", None) != "generate" or not hasattr(
+                self.generator, "step_readouts"):
+            raise BrickworkError(f"BeamSearch: {samples!r} is not an output of "
+                                 f"SequenceGenerator.generate")
+        self.beam_size = beam_size
+        self.contexts = self._find_contexts(samples)
+        self.inputs = [v for v in variables(list(self.contexts.values()))
+                       if v.owner is None and not isinstance(v, (SharedVariable, Constant))]
+        self._compile()
+
+    def _find_contexts(self, samples: Variable) -> dict[str, Variable]:
+        prefix = f"{self.generator.name}_generate_"
+        names = self.generator.generate.contexts
+        found = {}
+        for var in variables([samples]):
+            tag = var.tag
+            if (getattr(tag, "brick", None) is self.generator and has_roles(var, [INPUT])
+                    and getattr(tag, "application", None) == "generate" and var.name
+                    and var.name.startswith(prefix) and var.name[len(prefix):] in names):
+                found[var.name[len(prefix):]] = var
+        return {n: found[n] for n in names if n in found}
+
+    def _compile(self) -> None:
+        generator = self.generator
+        self.state_names = list(generator.generate.states)
+        contexts = {n: _like(v, n) for n, v in self.contexts.items()}
+        extra = self._preprocessed(contexts)
+        self.context_names = list(contexts)
+        self.extra_names = list(extra)
+        self.compute_contexts = function(self.inputs, list(self.contexts.values())) \
+            if self.contexts else None
+        batch = Variable(TensorType("int64", ()), name="beam_size")
+        initial = generator.initial_states(batch, **contexts)
+        initial = initial if isinstance(initial, list) else [initial]
+        context_inputs = list(contexts.values())
+        self.compute_extra = function(context_inputs, list(extra.values())) if extra else None
+        extra_inputs = [_like(v, n) for n, v in extra.items()]
+        extra = dict(zip(extra, extra_inputs))
+        self.compute_initial = function(context_inputs + [batch], initial)
+        states = {n: _like(v, n) for n, v in zip(self.state_names, initial)}
+        glimpses, readouts = generator.step_readouts(**states, **contexts, **extra)
+        emitter = generator.readout.emitter
+        log_probs = emitter.log_probs(readouts) if hasattr(emitter, "log_probs") else \
+            tensor.log(emitter.probs(readouts))
+        step_inputs = context_inputs + extra_inputs + list(states.values())
+        self.glimpse_names = list(glimpses)
+        self.compute_log_probs = function(step_inputs, [log_probs] + list(glimpses.values()))
+        chosen = _like(states["outputs"], "chosen")
+        next_glimpses = {n: _like(v, n) for n, v in glimpses.items()}
+        plain = {n: v for n, v in states.items() if n in generator._state_names}
+        next_states = generator.step_states(chosen, **plain, **next_glimpses, **contexts, **extra)
+        self.transition_state_names = list(plain)
+        self.compute_next_states = function(
+            context_inputs + extra_inputs + list(plain.values()) + list(next_glimpses.values())
+            + [chosen], next_states)
+
+    def _preprocessed(self, contexts: dict) -> dict:
+        transition = self.generator.transition
+        name = getattr(transition, "preprocessed_attended_name", None)
+        if name is None or transition.attended_name not in contexts:
+            return {}
+        return {name: transition.attention.preprocess(contexts[transition.attended_name])}
+
+    def search(self, input_values: dict, eol_symbol: int, max_length: int,
+               ignore_first_eol: bool = False, as_arrays: bool = False) -> Any:
+        """Find the ``beam_size`` most likely sequences, best first.
+
+        Parameters
+        ----------
+        input_values : dict
+            From each input variable of the ``generate`` graph to its value,
+            with a batch of ``beam_size`` copies of the one input (as for
+            sampling with ``batch_size=beam_size``).
+        eol_symbol : int
+            The end-of-sequence class; a sequence is finished once it emits it.
+        max_length : int
+            The largest number of steps.
+        ignore_first_eol : bool
+            Do not end sequences whose first output is ``eol_symbol``.
+        as_arrays : bool
+            Return ``(outputs, masks, costs)``, each ``(time, beam_size)``
+            (per-step costs) instead of lists.
+
+        Returns
+        -------
+        outputs : list of list of int
+            The sequences (each ends with ``eol_symbol`` if it was emitted).
+        costs : list of float
+            Their negative log-likelihoods, ascending.
+        """
+        contexts, extra = self._context_values(input_values)
+        beam = self._beam_size(contexts)
+        states = dict(zip(self.state_names, self.compute_initial(*contexts, np.int64(beam))))
+        all_outputs = states["outputs"][None]
+        all_masks = np.ones(all_outputs.shape, dtype=np.float64)
+        all_costs = np.zeros(all_outputs.shape, dtype=np.float64)
+        for step in range(max_length):
+            if not all_masks[-1].any():
+                break
+            log_probs, *glimpses = self.compute_log_probs(*contexts, *extra, *states.values())
+            next_costs = all_costs[-1][:, None] - log_probs * all_masks[-1][:, None]
+            finished = all_masks[-1] == 0
+            next_costs[finished, :eol_symbol] = np.inf
+            next_costs[finished, eol_symbol + 1:] = np.inf
+            (rows, outputs), chosen_costs = _smallest(next_costs, beam, only_first_row=step == 0)
+            states = {n: v[rows] for n, v in states.items()}
+            glimpses = [g[rows] for g in glimpses]
+            all_outputs, all_masks, all_costs = all_outputs[:, rows], all_masks[:, rows], all_costs[:, rows]
+            new = self.compute_next_states(
+                *contexts, *extra, *[states[n] for n in self.transition_state_names], *glimpses, outputs)
+            states.update(zip(self.transition_state_names, new))
+            states.update(zip(self.glimpse_names, glimpses))
+            states["outputs"] = outputs
+            all_outputs = np.vstack([all_outputs, outputs[None]])
+            all_costs = np.vstack([all_costs, chosen_costs[None]])
+            mask = np.ones(len(outputs)) if ignore_first_eol and step == 0 else outputs != eol_symbol
+            all_masks = np.vstack([all_masks, mask[None]])
+        result = all_outputs[1:], all_masks[:-1], all_costs[1:] - all_costs[:-1]
+        return result if as_arrays else self.result_to_lists(result)
+
+    def _context_values(self, input_values: dict) -> tuple[list, list]:
+        missing = [v for v in self.inputs if v not in input_values]
+        if missing:
+            raise BrickworkError(f"BeamSearch.search: no value for the inputs "
+                                 f"{[v.name for v in missing]} of the generate graph")
+        if self.compute_contexts is None:
+            return [], []
+        contexts = self.compute_contexts(*[input_values[v] for v in self.inputs])
+        contexts = contexts if isinstance(contexts, list) else [contexts]
+        if self.compute_extra is None:
+            return contexts, []
+        extra = self.compute_extra(*contexts)
+        return contexts, extra if isinstance(extra, list) else [extra]
+
+    def _beam_size(self, contexts: list) -> int:
+        batched = [c for c in contexts if c.ndim >= 2]
+        if batched:
+            return int(batched[0].shape[1])
+        if self.beam_size is None:
+            raise BrickworkError("BeamSearch: generate has no contexts to take the beam size "
+                                 "from; pass beam_size= to BeamSearch")
+        return self.beam_size
+
+    @staticmethod
+    def result_to_lists(result: tuple) -> tuple[list, list]:
+        """``(outputs, masks, costs)`` arrays ``(time, beam)`` as lists of sequences and total costs."""
+        outputs, masks, costs = (array.T for array in result)
+        sequences = [[int(o) for o in output[:int(mask.sum())]] for output, mask in zip(outputs, masks)]
+        return sequences, [float(c) for c in costs.sum(axis=1)]
+
+
+def _like(variable: Variable, name: str) -> Variable:
+    """A fresh input of ``variable``'s dtype and number of axes."""
+    return Variable(TensorType(variable.type.dtype, (None,) * variable.ndim), name=name)
+
+
+def _smallest(matrix: np.ndarray, k: int, only_first_row: bool = False) -> tuple[tuple, np.ndarray]:
+    """The ``k`` smallest entries of ``matrix``, ascending: ((rows, columns), values)."""
+    flat = matrix[:1].ravel() if only_first_row else matrix.ravel()
+    k = min(k, flat.size)
+    best = np.argpartition(flat, k - 1)[:k] if k < flat.size else np.arange(flat.size)
+    best = best[np.argsort(flat[best], kind="stable")]
+    return np.unravel_index(best, matrix[:1].shape if only_first_row else matrix.shape), flat[best]
