@@ -134,7 +134,7 @@ class BeamSearch:
         costs : list of float
             Their negative log-likelihoods, ascending.
         """
-        contexts, extra = self._context_values(input_values)
+        full_contexts, full_extra = contexts, extra = self._context_values(input_values)
         beam = self._beam_size(contexts)
         states = dict(zip(self.state_names, self.compute_initial(*contexts, np.int64(beam))))
         all_outputs = states["outputs"][None]
@@ -149,6 +149,8 @@ class BeamSearch:
             next_costs[finished, :eol_symbol] = np.inf
             next_costs[finished, eol_symbol + 1:] = np.inf
             (rows, outputs), chosen_costs = _smallest(next_costs, beam, only_first_row=step == 0)
+            if len(rows) != len(all_masks[-1]):
+                contexts, extra = _first_rows(full_contexts, len(rows)), _first_rows(full_extra, len(rows))
             states = {n: v[rows] for n, v in states.items()}
             glimpses = [g[rows] for g in glimpses]
             all_outputs, all_masks, all_costs = all_outputs[:, rows], all_masks[:, rows], all_costs[:, rows]
@@ -193,6 +195,14 @@ class BeamSearch:
         outputs, masks, costs = (array.T for array in result)
         sequences = [[int(o) for o in output[:int(mask.sum())]] for output, mask in zip(outputs, masks)]
         return sequences, [float(c) for c in costs.sum(axis=1)]
+
+
+def _first_rows(contexts: list, n: int) -> list:
+    """The contexts of ``n`` hypotheses (the first step has only as many as there are classes).
+
+    All hypotheses share one input, so any ``n`` of its copies along the batch axis (axis 1 of
+    time-major contexts) do."""
+    return [c[:, :n] if c.ndim >= 2 else c for c in contexts]
 
 
 def _like(variable: Variable, name: str) -> Variable:
