@@ -23,7 +23,7 @@ import numpy as np
 from . import tensor
 from .errors import BrickworkError
 from .graph import function
-from .roles import INPUT, has_roles
+from .roles import INPUT, OUTPUT, has_roles
 from .tensor.variable import Constant, SharedVariable, TensorType, Variable
 from .tensor.walk import variables
 
@@ -34,7 +34,9 @@ class BeamSearch:
     Parameters
     ----------
     samples : Variable
-        The ``outputs`` of ``SequenceGenerator.generate`` (``(time, batch)``).
+        The ``outputs`` of ``SequenceGenerator.generate`` (``(time, batch)``), or a
+        variable computed from it (such as the same outputs returned by a caller's
+        application).
     beam_size : int, optional
         Needed only when ``generate`` had no contexts; otherwise the beam
         size is the batch size of the input values given to :meth:`search`.
@@ -43,11 +45,12 @@ class BeamSearch:
     def __init__(self, samples: Variable, beam_size: int | None = None):
         if isinstance(samples, (list, tuple)):
             samples = samples[0]
-        self.generator = getattr(samples.tag, "brick", None)
-        if getattr(samples.tag, "application", None) != "generate" or not hasattr(
-                self.generator, "step_readouts"):
+        found = [v for v in variables([samples]) if _is_generated(v)]
+        if not found:
             raise BrickworkError(f"BeamSearch: {samples!r} is not an output of "
                                  f"SequenceGenerator.generate")
+        samples = found[-1]
+        self.generator = samples.tag.brick
         self.beam_size = beam_size
         self.contexts = self._find_contexts(samples)
         self.inputs = [v for v in variables(list(self.contexts.values()))
@@ -195,6 +198,15 @@ class BeamSearch:
         outputs, masks, costs = (array.T for array in result)
         sequences = [[int(o) for o in output[:int(mask.sum())]] for output, mask in zip(outputs, masks)]
         return sequences, [float(c) for c in costs.sum(axis=1)]
+
+
+def _is_generated(variable: Variable) -> bool:
+    """Whether ``variable`` is the ``outputs`` of a ``generate`` (perhaps renamed by a caller's
+    application since)."""
+    tag = variable.tag
+    return (getattr(tag, "application", None) == "generate" and has_roles(variable, [OUTPUT])
+            and hasattr(getattr(tag, "brick", None), "step_readouts")
+            and (variable.name or "").endswith("_generate_outputs"))
 
 
 def _first_rows(contexts: list, n: int) -> list:

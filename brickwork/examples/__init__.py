@@ -9,6 +9,7 @@ EXAMPLES = {
     "feedback": "brickwork.examples.feedback",
     "memory": "brickwork.examples.memory",
     "regression": "brickwork.examples.regression",
+    "reverse_words": "brickwork.examples.reverse_words",
     "sentiment": "brickwork.examples.sentiment",
     "shakespeare": "brickwork.examples.shakespeare",
     "sunspots": "brickwork.examples.sunspots",
