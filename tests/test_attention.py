@@ -56,7 +56,7 @@ def attention(state_dim=3, attended_dim=4, match_dim=5):
 
 def numpy_glimpses(brick, attended, states, mask):
     pre = attended @ brick.attended_transformer.W.get_value() + brick.attended_transformer.b.get_value()
-    match = np.tanh(pre + states @ brick.state_transformers[0].W.get_value())
+    match = np.tanh(pre + states @ brick.state_transformers.children[0].W.get_value())
     energies = (match @ brick.energy_computer.children[1].W.get_value())[..., 0]
     weights = np.exp(energies - energies.max(0)) * mask
     total = weights.sum(0)
@@ -145,12 +145,12 @@ def test_attention_recurrent_names_and_dims():
 def numpy_attention_recurrent(brick, x, a, mask):
     """The AttentionRecurrent of a SimpleRecurrent, step by step in NumPy."""
     att, trans = brick.attention, brick.transition
-    fork = brick.distribute.transformations[0]
+    fork = brick.distribute.children[0]
     h = np.tile(trans.parameter("initial_state").get_value(), (x.shape[1], 1))
     states, averages = [], []
     for t in range(x.shape[0]):
         avg, _ = numpy_glimpses(att, a, h, mask)
-        h = np.tanh(x[t] + avg @ fork.W.get_value() + fork.b.get_value() + h @ trans.W.get_value())
+        h = np.tanh(x[t] + avg @ fork.W.get_value() + h @ trans.W.get_value())
         states.append(h)
         averages.append(avg)
     return np.stack(states), np.stack(averages)

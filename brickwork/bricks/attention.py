@@ -22,7 +22,6 @@ Blocks, which Theano imposed there:
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .. import tensor
@@ -30,7 +29,7 @@ from ..errors import BrickError
 from ..tensor.variable import Variable
 from .base import Brick, application, lazy
 from .interfaces import Feedforward, Initializable
-from .parallel import Fork
+from .parallel import Distribute, Parallel
 from .recurrent.base import BaseRecurrent, recurrent
 from .sequences import Sequence
 from .simple import Linear, Tanh
@@ -101,19 +100,17 @@ class SequenceContentAttention(Initializable):
         self.state_names, self.state_dims = list(state_names), state_dims
         self.attended_dim, self.match_dim = attended_dim, match_dim
         prototype = state_transformer if state_transformer is not None else Linear(use_bias=False)
-        self.state_transformers = [copy.deepcopy(prototype) for _ in self.state_names]
-        for brick, name in zip(self.state_transformers, self.state_names):
-            brick.name = f"state_trans_{name}"
+        self.state_transformers = Parallel(self.state_names, prototype=prototype, name="state_trans")
         self.attended_transformer = attended_transformer or Linear(name="preprocess")
         self.energy_computer = energy_computer or ShallowEnergyComputer(name="energy_comp")
-        self.children = self.state_transformers + [self.attended_transformer, self.energy_computer]
+        self.children = [self.state_transformers, self.attended_transformer, self.energy_computer]
 
     def _push_allocation_config(self) -> None:
         if self.state_dims is None:
             raise BrickError(f"{self.get_hierarchical_name()}: cannot allocate, 'state_dims' is "
                              f"not set (pass it, or wrap the attention in an AttentionRecurrent)")
-        for brick, dim in zip(self.state_transformers, self.state_dims):
-            brick.input_dim, brick.output_dim = dim, self.match_dim
+        self.state_transformers.input_dims = list(self.state_dims)
+        self.state_transformers.output_dims = [self.match_dim] * len(self.state_names)
         self.attended_transformer.input_dim = self.attended_dim
         self.attended_transformer.output_dim = self.match_dim
         self.energy_computer.input_dim, self.energy_computer.output_dim = self.match_dim, 1
@@ -136,8 +133,8 @@ class SequenceContentAttention(Initializable):
         """Energies ``(time, batch)`` of every attended position for the ``states`` ``(batch, dim)``."""
         if preprocessed_attended is None:
             preprocessed_attended = self.preprocess(attended)
-        queries = [brick.apply(states[name])
-                   for brick, name in zip(self.state_transformers, self.state_names)]
+        queries = self.state_transformers.apply(**{n: states[n] for n in self.state_names},
+                                                as_list=True)
         match = preprocessed_attended + sum(queries[1:], queries[0])
         energies = self.energy_computer.apply(match)
         return energies[..., 0]
@@ -186,51 +183,6 @@ def masked_softmax(energies: Any, mask: Any = None) -> Variable:
     return unnormalized / tensor.where(total > 0, total, 1.0)
 
 
-class GlimpseDistribute(Fork):
-    """Adds a linear map of the glimpse ``source_name`` to each of ``target_names``.
-
-    The default ``distribute`` of :class:`AttentionRecurrent` (Blocks'
-    ``Distribute``): ``apply(**inputs)`` takes the targets and the source and
-    returns the new targets, in the order of ``target_names``.
-    """
-
-    def __init__(self, target_names: list[str], source_name: str, **kwargs: Any):
-        super().__init__(output_names=target_names, **kwargs)
-        self.target_names, self.source_name = list(target_names), source_name
-
-    @property
-    def source_dim(self) -> int:
-        return self.input_dim
-
-    @source_dim.setter
-    def source_dim(self, value: int) -> None:
-        self.input_dim = value
-
-    @property
-    def target_dims(self) -> list[int]:
-        return self.output_dims
-
-    @target_dims.setter
-    def target_dims(self, value: list[int]) -> None:
-        self.output_dims = value
-
-    @application
-    def apply(self, **inputs: Any) -> Any:
-        """Each target ``(..., target_dim)`` plus its map of the source ``(..., source_dim)``."""
-        source = inputs[self.source_name]
-        added = [inputs[name] + brick.apply(source)
-                 for name, brick in zip(self.target_names, self.transformations)]
-        return added[0] if len(added) == 1 else added
-
-    @apply.property("inputs")
-    def apply_inputs(self) -> list[str]:
-        return self.target_names + [self.source_name]
-
-    @apply.property("outputs")
-    def apply_outputs(self) -> list[str]:
-        return list(self.target_names)
-
-
 class AttentionRecurrent(BaseRecurrent, Initializable):
     """Any recurrent ``transition`` that attends a sequence at every step.
 
@@ -248,8 +200,8 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
     attention : SequenceContentAttention or a brick with its interface
     distribute : brick, optional
         ``apply(**targets_and_source)`` returning the new targets; by default a
-        :class:`GlimpseDistribute` from ``weighted_averages`` to every input
-        of the transition but ``mask``.
+        :class:`~brickwork.bricks.Distribute` from ``weighted_averages`` to every
+        input of the transition but ``mask``.
     add_contexts : bool
         Add ``attended`` and ``attended_mask`` to the contexts (if False, the
         transition's first two contexts play their part).
@@ -270,7 +222,7 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
         self.attended_name, self.attended_mask_name = attended_name, attended_mask_name
         self.preprocessed_attended_name = "preprocessed_" + attended_name
         self._glimpse_names = list(attention.take_glimpses.outputs)
-        self.distribute = distribute or GlimpseDistribute(
+        self.distribute = distribute or Distribute(
             [n for n in self._sequence_names if "mask" not in n], self._glimpse_names[0])
         self.transition, self.attention, self.add_contexts = transition, attention, add_contexts
         self.children = [transition, attention, self.distribute]

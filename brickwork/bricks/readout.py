@@ -13,8 +13,7 @@ Differences from Blocks: :class:`SoftmaxEmitter` samples with
 :meth:`RandomStreams.categorical` (a NumPy generator whose state checkpoints
 save, draws inside a scan included) instead of Theano's MRG multinomial;
 :class:`TrivialEmitter` has a cost (the squared error), where Blocks left it
-to subclasses; the default merge is :class:`SumOfLinear` (Blocks' ``Merge``
-with linear maps).
+to subclasses.
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ from ..tensor.variable import Variable
 from .base import Brick, application, lazy
 from .interfaces import Initializable, Random
 from .lookup import LookupTable
-from .simple import Bias, Linear
+from .parallel import Merge
+from .simple import Bias
 
 
 class SoftmaxEmitter(Random, Initializable):
@@ -153,32 +153,6 @@ class TrivialFeedback(Brick):
         return self.output_dim if name == "feedback" else super().get_dim(name)
 
 
-class SumOfLinear(Initializable):
-    """The default ``merge`` of a :class:`Readout` (Blocks' ``Merge``): one linear map per
-    input, summed. ``apply(**inputs)``, each ``(..., input_dim)`` -> ``(..., output_dim)``."""
-
-    @lazy(allocation=["input_dims", "output_dim"])
-    def __init__(self, input_names: list[str], input_dims: list[int], output_dim: int,
-                 **kwargs: Any):
-        super().__init__(**kwargs)
-        self.input_names, self.input_dims, self.output_dim = list(input_names), input_dims, output_dim
-        self.transforms = [Linear(name=f"transform_{n}", use_bias=False) for n in self.input_names]
-        self.children = list(self.transforms)
-
-    def _push_allocation_config(self) -> None:
-        for brick, dim in zip(self.transforms, self.input_dims):
-            brick.input_dim, brick.output_dim = dim, self.output_dim
-
-    @application(outputs=["output"])
-    def apply(self, **inputs: Any) -> Variable:
-        parts = [brick.apply(inputs[name]) for name, brick in zip(self.input_names, self.transforms)]
-        return sum(parts[1:], parts[0])
-
-    @apply.property("inputs")
-    def apply_inputs(self) -> list[str]:
-        return list(self.input_names)
-
-
 class Readout(Initializable):
     """States and glimpses -> readouts -> outputs and costs (through ``emitter``), and
     outputs -> feedback (through ``feedback_brick``).
@@ -192,7 +166,8 @@ class Readout(Initializable):
     emitter : SoftmaxEmitter, TrivialEmitter or a brick with their interface
     feedback_brick : LookupFeedback, TrivialFeedback or alike
     merge : brick, optional
-        Combines the sources; default :class:`SumOfLinear` into ``merged_dim``.
+        Combines the sources; default :class:`~brickwork.bricks.Merge` (a linear
+        map of each, summed) into ``merged_dim``.
     post_merge : Feedforward brick, optional
         Applied after ``merge``; default ``Bias(readout_dim)``.
     merged_dim : int, optional
@@ -209,7 +184,7 @@ class Readout(Initializable):
         self.merged_dim = merged_dim or readout_dim
         self.source_dims = source_dims
         self.emitter, self.feedback_brick = emitter, feedback_brick
-        self.merge = merge or SumOfLinear(self.source_names, name="merge")
+        self.merge = merge or Merge(self.source_names, name="merge")
         self.post_merge = post_merge or Bias(name="bias")
         self.children = [self.emitter, self.feedback_brick, self.merge, self.post_merge]
 

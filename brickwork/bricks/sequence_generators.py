@@ -39,15 +39,13 @@ from .readout import (
     LookupFeedback,
     Readout,
     SoftmaxEmitter,
-    SumOfLinear,
     TrivialEmitter,
     TrivialFeedback,
 )
 from .recurrent.base import BaseRecurrent, recurrent
 from .simple import Linear
 
-__all__ = ["LookupFeedback", "Readout", "SequenceGenerator", "SoftmaxEmitter", "SumOfLinear",
-           "TrivialEmitter", "TrivialFeedback"]
+__all__ = ["LookupFeedback", "Readout", "SequenceGenerator", "SoftmaxEmitter", "TrivialEmitter", "TrivialFeedback"]
 
 
 class _WithoutAttention(BaseRecurrent, Initializable):

@@ -85,9 +85,10 @@ class _Spec:
         app = self.application
         if not any(k in app.properties for k in ("sequences", "states", "contexts", "outputs")):
             return self
+        bound = app.__get__(brick, type(brick))
         spec = copy.copy(self)
         for name in ("sequences", "states", "contexts", "outputs"):
-            setattr(spec, name, list(app.attribute(brick, name)))
+            setattr(spec, name, list(getattr(bound, name)))
         if self.any_keywords:
             spec.parameters = list(dict.fromkeys(self.parameters + spec.sequences + spec.states
                                                  + spec.contexts))
