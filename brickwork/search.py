@@ -137,37 +137,35 @@ class BeamSearch:
         costs : list of float
             Their negative log-likelihoods, ascending.
         """
-        full_contexts, full_extra = contexts, extra = self._context_values(input_values)
+        contexts = sum(self._context_values(input_values), [])
         beam = self._beam_size(contexts)
-        states = dict(zip(self.state_names, self.compute_initial(*contexts, np.int64(beam))))
-        all_outputs = states["outputs"][None]
-        all_masks = np.ones(all_outputs.shape, dtype=np.float64)
-        all_costs = np.zeros(all_outputs.shape, dtype=np.float64)
+        states = dict(zip(self.state_names, self.compute_initial(
+            *contexts[:len(self.context_names)], np.int64(beam))))
+        history = _History(states["outputs"])
         for step in range(max_length):
-            if not all_masks[-1].any():
+            if not history.masks[-1].any():
                 break
-            log_probs, *glimpses = self.compute_log_probs(*contexts, *extra, *states.values())
-            next_costs = all_costs[-1][:, None] - log_probs * all_masks[-1][:, None]
-            finished = all_masks[-1] == 0
-            next_costs[finished, :eol_symbol] = np.inf
-            next_costs[finished, eol_symbol + 1:] = np.inf
-            (rows, outputs), chosen_costs = _smallest(next_costs, beam, only_first_row=step == 0)
-            if len(rows) != len(all_masks[-1]):
-                contexts, extra = _first_rows(full_contexts, len(rows)), _first_rows(full_extra, len(rows))
-            states = {n: v[rows] for n, v in states.items()}
-            glimpses = [g[rows] for g in glimpses]
-            all_outputs, all_masks, all_costs = all_outputs[:, rows], all_masks[:, rows], all_costs[:, rows]
-            new = self.compute_next_states(
-                *contexts, *extra, *[states[n] for n in self.transition_state_names], *glimpses, outputs)
-            states.update(zip(self.transition_state_names, new))
-            states.update(zip(self.glimpse_names, glimpses))
-            states["outputs"] = outputs
-            all_outputs = np.vstack([all_outputs, outputs[None]])
-            all_costs = np.vstack([all_costs, chosen_costs[None]])
-            mask = np.ones(len(outputs)) if ignore_first_eol and step == 0 else outputs != eol_symbol
-            all_masks = np.vstack([all_masks, mask[None]])
-        result = all_outputs[1:], all_masks[:-1], all_costs[1:] - all_costs[:-1]
+            states = self._step(states, history, contexts, beam, eol_symbol, first=step == 0,
+                                keep_eol=ignore_first_eol and step == 0)
+        result = history.result()
         return result if as_arrays else self.result_to_lists(result)
+
+    def _step(self, states: dict, history: _History, contexts: list, beam: int, eol_symbol: int,
+              first: bool, keep_eol: bool) -> dict:
+        """Extend every hypothesis by every class, keep the ``beam`` best; the new states."""
+        rows_now = _first_rows(contexts, len(history.masks[-1]))
+        log_probs, *glimpses = self.compute_log_probs(*rows_now, *states.values())
+        (rows, outputs), chosen_costs = _smallest(history.next_costs(log_probs, eol_symbol), beam,
+                                                  only_first_row=first)
+        states = {n: v[rows] for n, v in states.items()}
+        glimpses = [g[rows] for g in glimpses]
+        history.choose(rows, outputs, chosen_costs, eol_symbol, keep_eol)
+        previous = [states[n] for n in self.transition_state_names]
+        new = self.compute_next_states(*_first_rows(contexts, len(rows)), *previous, *glimpses, outputs)
+        states.update(zip(self.transition_state_names, new))
+        states.update(zip(self.glimpse_names, glimpses))
+        states["outputs"] = outputs
+        return states
 
     def _context_values(self, input_values: dict) -> tuple[list, list]:
         missing = [v for v in self.inputs if v not in input_values]
@@ -198,6 +196,36 @@ class BeamSearch:
         outputs, masks, costs = (array.T for array in result)
         sequences = [[int(o) for o in output[:int(mask.sum())]] for output, mask in zip(outputs, masks)]
         return sequences, [float(c) for c in costs.sum(axis=1)]
+
+
+class _History:
+    """The outputs, masks and running costs of the hypotheses, ``(steps + 1, beam)`` each."""
+
+    def __init__(self, initial_outputs: np.ndarray):
+        self.outputs = initial_outputs[None]
+        self.masks = np.ones(self.outputs.shape, dtype=np.float64)
+        self.costs = np.zeros(self.outputs.shape, dtype=np.float64)
+
+    def next_costs(self, log_probs: np.ndarray, eol_symbol: int) -> np.ndarray:
+        """The running cost of each hypothesis extended by each class ``(beam, classes)``;
+        a finished hypothesis can only be extended by ``eol_symbol``, for free."""
+        costs = self.costs[-1][:, None] - log_probs * self.masks[-1][:, None]
+        finished = self.masks[-1] == 0
+        costs[finished, :eol_symbol] = np.inf
+        costs[finished, eol_symbol + 1:] = np.inf
+        return costs
+
+    def choose(self, rows: np.ndarray, outputs: np.ndarray, costs: np.ndarray, eol_symbol: int,
+               keep_eol: bool) -> None:
+        """Keep the hypotheses ``rows``, each extended by its output."""
+        mask = np.ones(len(outputs)) if keep_eol else outputs != eol_symbol
+        self.outputs = np.vstack([self.outputs[:, rows], outputs[None]])
+        self.masks = np.vstack([self.masks[:, rows], mask[None]])
+        self.costs = np.vstack([self.costs[:, rows], costs[None]])
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Outputs, masks and per-step costs ``(steps, beam)``."""
+        return self.outputs[1:], self.masks[:-1], np.diff(self.costs, axis=0)
 
 
 def _is_generated(variable: Variable) -> bool:

