@@ -153,7 +153,10 @@ class SequenceContentAttention(Initializable):
                              f"are missing; it needs {self.state_names}")
         energies = self.compute_energies(attended, preprocessed_attended, states)
         weights = masked_softmax(energies, attended_mask)
-        averages = (tensor.expand_dims(weights, 2) * attended).sum(axis=0)
+        # a batched product (batch, 1, time) @ (batch, time, dim): one pass, no (time, batch, dim)
+        # temporary; the transposed attended sequence is loop-invariant, made once outside a scan
+        by_batch = tensor.as_variable(attended).transpose((1, 0, 2))
+        averages = tensor.matmul(tensor.expand_dims(weights.T, 1), by_batch)[:, 0, :]
         return [averages, weights.T]
 
     @take_glimpses.property("inputs")

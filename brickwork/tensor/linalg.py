@@ -45,6 +45,8 @@ class MatMul(Op):
         return out
 
     def perform(self, a, b):
+        if _outer(a, b):
+            return np.multiply(a, b)
         if a.ndim > 2 and b.ndim == 2 and a.flags.c_contiguous:
             # a stack of rows times one matrix: one large product, not one per leading index
             return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[-1:])
@@ -55,6 +57,8 @@ class MatMul(Op):
 
     def perform_into(self, out, a, b):
         """The product written into ``out`` (an array of the result's shape)."""
+        if _outer(a, b):
+            return np.multiply(a, b, out=out)
         return np.matmul(a, b, out=out)
 
     def vjp(self, node, grads):
@@ -90,3 +94,9 @@ def dot(a: Any, b: Any) -> Variable:
 def outer(a: Any, b: Any) -> Variable:
     """Outer product of two vectors."""
     return expand_dims(as_variable(a), 1) * expand_dims(as_variable(b), 0)
+
+
+def _outer(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether ``a @ b`` is a (stack of) outer products, ``(..., m, 1) @ (..., 1, n)``: a
+    broadcast multiplication is then the same sum of one term, and several times faster."""
+    return a.ndim >= 2 and b.ndim >= 2 and a.shape[-1] == 1 and b.shape[-2] == 1
