@@ -58,15 +58,14 @@ class BeamSearch:
         self._compile()
 
     def _find_contexts(self, samples: Variable) -> dict[str, Variable]:
-        prefix = f"{self.generator.name}_generate_"
         names = self.generator.generate.contexts
         found = {}
         for var in variables([samples]):
             tag = var.tag
             if (getattr(tag, "brick", None) is self.generator and has_roles(var, [INPUT])
-                    and getattr(tag, "application", None) == "generate" and var.name
-                    and var.name.startswith(prefix) and var.name[len(prefix):] in names):
-                found[var.name[len(prefix):]] = var
+                    and getattr(tag, "application", None) == "generate"
+                    and getattr(tag, "name", None) in names):
+                found[tag.name] = var
         return {n: found[n] for n in names if n in found}
 
     def _compile(self) -> None:
@@ -234,7 +233,7 @@ def _is_generated(variable: Variable) -> bool:
     tag = variable.tag
     return (getattr(tag, "application", None) == "generate" and has_roles(variable, [OUTPUT])
             and hasattr(getattr(tag, "brick", None), "step_readouts")
-            and (variable.name or "").endswith("_generate_outputs"))
+            and getattr(tag, "name", None) == "outputs")
 
 
 def _first_rows(contexts: list, n: int) -> list:
