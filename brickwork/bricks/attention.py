@@ -54,6 +54,7 @@ class ShallowEnergyComputer(Sequence, Initializable, Feedforward):
 
     @property
     def input_dim(self) -> int:
+        """The size of the vectors scored (the attention's ``match_dim``)."""
         return self.children[1].input_dim
 
     @input_dim.setter
@@ -62,6 +63,7 @@ class ShallowEnergyComputer(Sequence, Initializable, Feedforward):
 
     @property
     def output_dim(self) -> int:
+        """The number of energies per vector (1 for attention)."""
         return self.children[1].output_dim
 
     @output_dim.setter
@@ -161,6 +163,7 @@ class SequenceContentAttention(Initializable):
 
     @take_glimpses.property("inputs")
     def take_glimpses_inputs(self) -> list[str]:
+        """``attended``, ``preprocessed_attended``, ``attended_mask`` and the states."""
         return ["attended", "preprocessed_attended", "attended_mask"] + self.state_names
 
     @application(outputs=["weighted_averages", "weights"])
@@ -257,6 +260,7 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
 
     @take_glimpses.property("outputs")
     def take_glimpses_outputs(self) -> list[str]:
+        """The attention's glimpses."""
         return list(self._glimpse_names)
 
     @application
@@ -274,6 +278,7 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
 
     @compute_states.property("outputs")
     def compute_states_outputs(self) -> list[str]:
+        """The transition's states."""
         return list(self._state_names)
 
     @recurrent
@@ -288,18 +293,22 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
 
     @do_apply.property("sequences")
     def do_apply_sequences(self) -> list[str]:
+        """The transition's sequences."""
         return list(self._sequence_names)
 
     @do_apply.property("contexts")
     def do_apply_contexts(self) -> list[str]:
+        """The contexts, and the preprocessed attended sequence."""
         return self._context_names + [self.preprocessed_attended_name]
 
     @do_apply.property("states")
     def do_apply_states(self) -> list[str]:
+        """The transition's states, then the glimpses."""
         return self._state_names + self._glimpse_names
 
     @do_apply.property("outputs")
     def do_apply_outputs(self) -> list[str]:
+        """The transition's states, then the glimpses."""
         return self._state_names + self._glimpse_names
 
     @application
@@ -315,22 +324,27 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
 
     @apply.property("outputs")
     def apply_outputs(self) -> list[str]:
+        """The transition's states, then the glimpses."""
         return self._state_names + self._glimpse_names
 
     @apply.property("inputs")
     def apply_inputs(self) -> list[str]:
+        """Everything ``apply`` takes by name: sequences, states, glimpses, contexts."""
         return self._sequence_names + self._state_names + self._glimpse_names + self._context_names
 
     @apply.property("sequences")
     def apply_sequences(self) -> list[str]:
+        """The transition's sequences."""
         return list(self._sequence_names)
 
     @apply.property("states")
     def apply_states(self) -> list[str]:
+        """The transition's states, then the glimpses."""
         return self._state_names + self._glimpse_names
 
     @apply.property("contexts")
     def apply_contexts(self) -> list[str]:
+        """The contexts of ``apply``: the transition's, then ``attended`` and ``attended_mask``."""
         return list(self._context_names)
 
     @application
@@ -342,6 +356,7 @@ class AttentionRecurrent(BaseRecurrent, Initializable):
 
     @initial_states.property("outputs")
     def initial_states_outputs(self) -> list[str]:
+        """The states of ``generate``."""
         return self._state_names + self._glimpse_names
 
 

@@ -195,18 +195,22 @@ class SequenceGenerator(Initializable):
 
     @generate.property("sequences")
     def generate_sequences(self) -> list[str]:
+        """None: ``generate`` runs for ``n_steps``."""
         return []
 
     @generate.property("states")
     def generate_states(self) -> list[str]:
+        """The transition's states, ``outputs`` (the previous sample) and the glimpses."""
         return self._state_names + ["outputs"] + self._glimpse_names
 
     @generate.property("contexts")
     def generate_contexts(self) -> list[str]:
+        """The transition's contexts (``attended``, ``attended_mask`` with attention)."""
         return list(self._context_names)
 
     @generate.property("outputs")
     def generate_outputs(self) -> list[str]:
+        """The states, ``outputs``, the glimpses and ``costs``."""
         return self._state_names + ["outputs"] + self._glimpse_names + ["costs"]
 
     @application
@@ -220,4 +224,5 @@ class SequenceGenerator(Initializable):
 
     @initial_states.property("outputs")
     def initial_states_outputs(self) -> list[str]:
+        """The states of ``generate``."""
         return list(self.generate.states)
