@@ -136,7 +136,8 @@ def attention_recurrent(transition):
 
 def test_attention_recurrent_names_and_dims():
     brick = attention_recurrent(GatedRecurrent(dim=3, name="transition"))
-    assert brick.apply.sequences == ["mask", "inputs", "gate_inputs"]
+    assert brick.apply.sequences == brick.transition.apply.sequences
+    assert sorted(brick.apply.sequences) == ["gate_inputs", "inputs", "mask"]
     assert brick.apply.states == ["states", "weighted_averages", "weights"]
     assert brick.apply.contexts == ["attended", "attended_mask"]
     assert brick.get_dim("weighted_averages") == 4 and brick.get_dim("gate_inputs") == 6
