@@ -179,17 +179,27 @@ class Pow(Elemwise):
 
 
 class Neg(Elemwise):
-    """``-x``. Written into a given array as ``x * -1``: NumPy's ``negative`` (2.4.6)
-    writes wrong values into some strided outputs, such as a column of a dead
-    buffer that an in-place kernel reuses."""
+    """``-x``; see :func:`_negate_into` for how it is written into a given array."""
 
     ufunc = np.negative
 
     def as_ufunc(self, types):
-        return None
+        return None  # generated code calls perform_into, never np.negative with out=
 
     def perform_into(self, out, x):
-        return np.multiply(x, -1, out=out)
+        return _negate_into(x, out)
+
+
+def _negate_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``-x`` written into ``out`` (an array of ``x``'s shape, possibly ``x``).
+
+    NumPy's ``negative`` (seen with 2.4.6) writes wrong values into some
+    strided outputs, such as a column of a dead buffer that an in-place kernel
+    reuses; there the product by -1 is used (a little slower, so only there).
+    """
+    if out.flags.c_contiguous:
+        return np.negative(x, out=out)
+    return np.multiply(x, -1, out=out)
 
     def vjp(self, node, grads):
         return [neg(grads[0])]
@@ -341,7 +351,7 @@ class Sigmoid(FloatUnary):
         return self.perform_into(np.empty_like(x), x)
 
     def perform_into(self, out, x):
-        np.multiply(x, -1, out=out)  # not np.negative: see Neg
+        _negate_into(x, out)
         np.minimum(out, _largest_exponent(out.dtype), out=out)
         np.exp(out, out=out)
         out += 1
