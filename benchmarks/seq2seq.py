@@ -1,11 +1,13 @@
 """Attention encoder-decoder: a training step and beam-search throughput, brickwork vs PyTorch.
 
-    python -m benchmarks.seq2seq [--rounds 5] [--repeats 3] [--searches 10]
+    python -m benchmarks.seq2seq [--rounds 5] [--repeats 3] [--searches 4]
+
+(``BENCH_THREADS=1`` in the environment for one BLAS and PyTorch thread instead of two.)
 
 Model (both frameworks, same parameters): embeddings 64, a GRU encoder of
 128 units, a GRU decoder of 256 units with content attention (match 128),
 a softmax readout of the state and the glimpse over a vocabulary of 100;
-source and target length 30, batch 32, float32, 2 threads. PyTorch runs a
+source and target length 30, batch 32, float32, 2 threads (``BENCH_THREADS``). PyTorch runs a
 fused ``nn.GRU`` encoder and a decoder loop over ``nn.GRUCell`` written by
 hand (``benchmarks/seq2seq_torch.py``). Both first compute the cost and
 gradients on the same data; a disagreement stops the run.
@@ -13,7 +15,9 @@ gradients on the same data; a disagreement stops the run.
 The training step is timed in interleaved rounds (brickwork, PyTorch,
 brickwork, ...), each running ``repeats`` steps of one implementation;
 reported are the medians over all steps, and the ratio of the medians with
-its range over the rounds. Beam search (beam 10, up to 30 steps, untrained
+its range over the rounds. With one thread (``BENCH_THREADS=1``) the clock is
+the process's CPU time, which a busy shared machine disturbs far less than
+wall-clock time; with two, wall-clock time. Beam search (beam 10, up to 30 steps, untrained
 model, so every search runs all 30 steps) is timed the same way, in
 searches (sequences decoded) per second; both searches must find the same
 best sequences. JAX is not part of this comparison (``jax`` would need its
@@ -24,8 +28,9 @@ from __future__ import annotations
 
 import os
 
+THREADS = os.environ.get("BENCH_THREADS", "2")
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "2")
+    os.environ[_name] = THREADS
 
 import argparse  # noqa: E402
 import datetime  # noqa: E402
@@ -38,7 +43,9 @@ import numpy as np  # noqa: E402
 from . import seq2seq_brickwork, seq2seq_torch  # noqa: E402
 
 BEAM, EOL, MAX_LENGTH = 10, 0, 30
-MARK_BEGIN, MARK_END = "<!-- seq2seq begin -->", "<!-- seq2seq end -->"
+# with one thread, the process's CPU time: what each implementation costs, however busy the machine
+CLOCK = time.process_time if THREADS == "1" else time.perf_counter
+MARK_BEGIN, MARK_END = f"<!-- seq2seq {THREADS} begin -->", f"<!-- seq2seq {THREADS} end -->"
 
 
 def data(sizes, seed: int = 0):
@@ -61,17 +68,17 @@ def check_agreement(results: dict) -> float:
     return worst
 
 
-def interleaved(functions: dict, rounds: int, repeats: int) -> dict[str, list[list[float]]]:
-    """Per implementation, per round, the seconds of each of ``repeats`` calls."""
+def interleaved(functions: dict, rounds: int, repeats: int, clock=time.perf_counter) -> dict:
+    """Per implementation, per round, the seconds of each of ``repeats`` calls on ``clock``."""
     times = {name: [] for name in functions}
     for _ in range(rounds):
         for name, call in functions.items():
             time.sleep(0.2)  # idle BLAS threads of the one before stop spinning
             round_times = []
             for _ in range(repeats):
-                started = time.perf_counter()
+                started = clock()
                 call()
-                round_times.append(time.perf_counter() - started)
+                round_times.append(clock() - started)
             times[name].append(round_times)
     return times
 
@@ -101,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     error = check_agreement({n: step(*batch) for n, (step, _) in steps.items()})
     print(f"cost and gradients agree (largest relative difference {error:.1e})", flush=True)
     train_times = interleaved({n: (lambda s=s: s(*batch)) for n, (s, _) in steps.items()},
-                              args.rounds, args.repeats)
+                              args.rounds, args.repeats, CLOCK)
     train = ratio_row(train_times)
     print(f"training step: {train}", flush=True)
     searches = {"brickwork": seq2seq_brickwork.beam_search(model, BEAM, EOL, MAX_LENGTH),
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     same = np.mean([a == b for a, b in zip(*found.values())])
     print(f"beam search: {same:.0%} of the best sequences identical", flush=True)
     search_times = interleaved({n: (lambda f=f: [f(s) for s in sources]) for n, f in searches.items()},
-                               args.rounds, 1)
+                               args.rounds, 1, CLOCK)
     beam = ratio_row(search_times)
     print(f"beam search: {beam}", flush=True)
     write(args.output, sizes, error, train, beam, same, args)
@@ -127,14 +134,15 @@ def write(path: str, sizes, error, train, beam, same, args) -> None:
     beam_row = (f"| beam search, beam {BEAM}, {MAX_LENGTH} steps (sequences/s) | {rate['brickwork']:.1f} "
                 f"| {rate['PyTorch']:.1f} | {search_ratio:.2f} ({search_low:.2f}-{search_high:.2f}) |")
     text = f"""{MARK_BEGIN}
-## Attention encoder-decoder (`python -m benchmarks.seq2seq`)
+## Attention encoder-decoder, {THREADS} thread(s) (`BENCH_THREADS={THREADS} python -m benchmarks.seq2seq`)
 
-{datetime.date.today()}, {platform.processor() or platform.machine()}, 2 threads, float32.
+{datetime.date.today()}, {platform.processor() or platform.machine()}, {THREADS} thread(s), float32.
 GRU encoder {sizes.encoder}, GRU decoder {sizes.decoder} with content attention (match {sizes.match}),
 embeddings {sizes.embedding}, vocabulary {sizes.vocabulary}, source and target length
 {sizes.source_length}, batch {sizes.batch}. PyTorch 2.13: fused `nn.GRU` encoder, decoder loop over
 `nn.GRUCell` written by hand. Cost and gradients agree to {error:.1e} (relative) before timing.
-Medians of {args.rounds} interleaved rounds; the range is that of the per-round ratios.
+Medians of {args.rounds} interleaved rounds of {"CPU" if THREADS == "1" else "wall-clock"} time; the
+range is that of the per-round ratios.
 
 | | brickwork | PyTorch (cell loop) | PyTorch / brickwork (range) |
 | --- | ---: | ---: | ---: |

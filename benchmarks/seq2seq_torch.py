@@ -31,8 +31,10 @@ def _gru_weights(dim, x_parts, gate_parts, u, u_gates):
 
 class TorchSeq2Seq:
     def __init__(self, params: dict[str, np.ndarray], sizes):
+        import os
+
         import torch
-        torch.set_num_threads(2)
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
         self.sizes, p = sizes, params
         enc, dec = sizes.encoder, sizes.decoder
         self.encoder = torch.nn.GRU(sizes.embedding, enc)
