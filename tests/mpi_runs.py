@@ -82,11 +82,11 @@ def train_classifier(args: argparse.Namespace) -> None:
     words = rng.integers(1, 20, (7, 30)) * mask.astype("int64")
     labels = (words.sum(0) % 3).astype("int64")
     net = Classifier(layers=[("embed", 20, 4), ("lstm", 5), 3], seed=2)
+    stopping = {"patience": args.patience, "epochs": 40} if args.patience else {"max_updates": args.updates}
     history = net.train([words, mask, labels], algo="adam", learning_rate=0.02, batch_size=8,
-                        max_updates=args.updates, validation_split=0.2, verbose=False,
-                        distributed=args.distributed)
+                        validation_split=0.2, verbose=False, distributed=args.distributed, **stopping)
     valid = [[row[k] for k in ("valid_loss", "valid_accuracy")] for row in history]
-    np.savez(f"{args.out}_rank{world().rank}.npz", valid=np.array(valid),
+    np.savez(f"{args.out}_rank{world().rank}.npz", valid=np.array(valid), epochs=len(history),
              **{f"p{i}": p.get_value() for i, p in enumerate(net.parameters)})
 
 
@@ -94,6 +94,7 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--distributed", action="store_true")
     parser.add_argument("--classifier", action="store_true", help="train a quick-start Classifier instead")
+    parser.add_argument("--patience", type=int, help="the Classifier stops early (at most 40 epochs)")
     parser.add_argument("--weight-by-examples", action="store_true",
                         help="weigh each process by its examples, not its real steps (wrong with masks)")
     parser.add_argument("--updates", type=int, default=8)

@@ -116,6 +116,16 @@ def test_a_stop_decided_on_rank_zero_stops_every_rank_in_the_same_update(tmp_pat
 
 
 @needs_mpiexec
+def test_early_stopping_on_the_reduced_validation_loss_stops_every_rank_at_the_same_epoch(tmp_path):
+    one = launch(tmp_path, "one", "--classifier", "--patience", "2", ranks=1)[0]
+    first, second = launch(tmp_path, "two", "--classifier", "--patience", "2")
+    assert int(first["epochs"]) == int(second["epochs"]) == int(one["epochs"]) < 40
+    np.testing.assert_allclose(first["valid"], one["valid"], **TOLERANCE)
+    assert_same_parameters(first, second, exact=True)
+    assert_same_parameters(one, first)
+
+
+@needs_mpiexec
 def test_a_failing_rank_ends_the_run_with_its_error_not_a_hang(tmp_path):
     done = launch(tmp_path, "fail", "--updates", "50", "--fail-on-rank-one", "3", check=False)
     assert done.returncode != 0
