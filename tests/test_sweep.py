@@ -71,3 +71,15 @@ def test_a_sweep_on_a_local_cluster_gathers_every_trial_failures_included(tmp_pa
     assert len(markdown) == 2 + 8 and "valid_loss" in markdown[0]
     if importlib.util.find_spec("matplotlib") is not None:
         assert (tmp_path / "sweep" / "results.png").stat().st_size > 0
+
+
+def test_a_sweep_runs_on_a_running_scheduler_given_by_its_address(tmp_path):
+    from dask.distributed import LocalCluster
+    data, valid = regression_data(64, 0), regression_data(32, 1)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        rows = sweep(Regressor, data, {"learning_rate": [0.01, 0.02]}, valid=valid,
+                     fixed={"layers": [2, 4, 1], "max_updates": 10, "batch_size": 16},
+                     scheduler=cluster.scheduler_address, out=str(tmp_path / "remote"))
+        assert len(cluster.scheduler.workers) == 1  # the sweep used this cluster and left it running
+    assert [r["status"] for r in rows] == ["ok", "ok"]
+    assert (tmp_path / "remote" / "results.md").exists()
