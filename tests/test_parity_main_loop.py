@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from brickwork import shared, tensor
-from brickwork.algorithms import UpdatesAlgorithm
+from brickwork.algorithms import Scale, UpdatesAlgorithm
 from brickwork.extensions import (
     CompositeExtension,
     FinishAfter,
@@ -21,6 +21,7 @@ from brickwork.extensions import (
     Timestamp,
 )
 from brickwork.main_loop import MainLoop
+from brickwork.roles import PARAMETER, add_role
 
 
 def counting_loop(extensions, epochs=2, batches=3):
@@ -172,3 +173,35 @@ def test_patience_records_as_blocks():
     assert by_iterations.patience_log_record == "x_patience_iterations"
     with pytest.raises(ValueError):
         FinishIfNoImprovementAfter("x", iterations=3, epochs=2)
+
+
+def test_early_stopping_tracks_stops_and_checkpoints_the_best(tmp_path):
+    from brickwork.extensions import Checkpoint, EarlyStopping, OnLogRecord
+    from brickwork.serialization import load_parameters
+
+    class Scores(SimpleExtension):
+        """Logs a validation score that improves for two epochs, then stalls."""
+
+        def do(self, which_callback, *args):
+            epochs = self.main_loop.log.status["epochs_done"]
+            self.main_loop.log.current_row["valid"] = [5.0, 3.0, 2.0, 4.0, 4.0, 4.0][epochs - 1]
+
+    best = str(tmp_path / "best.npz")
+    checkpoint = Checkpoint(str(tmp_path / "last.npz"), every_n_epochs=1000, after_training=False)
+    stopper = EarlyStopping("valid", checkpoint_extension=checkpoint, checkpoint_filename=best, epochs=2)
+    from brickwork.algorithms import GradientDescent
+    w = shared(np.ones(2), name="w")
+    add_role(w, PARAMETER)
+    x = tensor.vector("x", dtype="float64")
+    algorithm = GradientDescent(cost=(w * x).sum(), step_rule=Scale(0.01))
+    loop = MainLoop(algorithm, [{"x": np.ones(2)}],
+                    extensions=[FinishAfter(after_n_epochs=10), Scores(after_epoch=True), stopper])
+    loop.run()
+    assert loop.status["epochs_done"] == 5  # best at epoch 3, then two epochs without improvement
+    rows = {i: row for i, row in loop.log.items() if row.get("valid_best_so_far")}
+    assert sorted(rows) == [1, 2, 3]
+    assert loop.log[3]["saved_to"] == best and "saved_to" not in loop.log[4]
+    assert OnLogRecord("x") == OnLogRecord("x") and not OnLogRecord("x")(loop.log)
+    assert "__meta__" in load_parameters(best)
+    with pytest.raises(ValueError, match="checkpoint_filename"):
+        EarlyStopping("valid", checkpoint_extension=checkpoint)

@@ -46,6 +46,8 @@ class UpdatesAlgorithm(TrainingAlgorithm):
 
     Attributes
     ----------
+    parameters : list
+        Empty: nothing is trained by gradient (``GradientDescent`` fills it).
     updates : list of (SharedVariable, Variable)
         Every new value is computed from the values before the batch.
         Changing it (or calling :meth:`add_updates`) after ``initialize()``
@@ -63,6 +65,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             raise TrainingError(f"on_unused_sources must be one of {_UNUSED_SOURCES}, "
                                 f"got {on_unused_sources!r}")
         self.updates = _as_update_list(updates or [])
+        self.parameters: list = getattr(self, "parameters", [])
         self.on_unused_sources = on_unused_sources
         self.monitored: OrderedDict[str, Variable] = OrderedDict()
         self.last_values: dict[str, Any] = {}
@@ -84,6 +87,14 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             raise TrainingError(f"add_updates takes a list of (variable, new value) pairs or an "
                                 f"OrderedDict, got {type(updates).__name__}")
         self.updates.extend(_as_update_list(updates))
+
+    def state_variables(self) -> list:
+        """The shared variables the updates change, in a stable order (for checkpoints)."""
+        found: list = []
+        for variable, _ in self.updates:
+            if all(variable is not seen for seen in found):
+                found.append(variable)
+        return found
 
     def add_monitored(self, variables: Sequence[Variable]) -> None:
         """Compute ``variables`` with every batch, into ``last_values`` by name."""

@@ -5,10 +5,12 @@ from .best import FinishIfNoImprovementAfter, TrackTheBest
 from .checkpoint import Checkpoint, Load, load_checkpoint, save_checkpoint
 from .modifiers import SharedVariableModifier, Timestamp
 from .plot import Plot
+from .stopping import EarlyStopping, OnLogRecord
 from .training import (DataStreamMonitoring, FinishAfter, Printing, ProgressBar, Timing,
                        TrainingDataMonitoring)
 
-__all__ = ["Checkpoint", "CompositeExtension", "DataStreamMonitoring", "Extension", "FinishAfter",
-           "FinishIfNoImprovementAfter", "Load", "Plot", "Printing", "ProgressBar",
-           "SharedVariableModifier", "SimpleExtension", "Timestamp", "Timing", "TrackTheBest",
-           "TrainingDataMonitoring", "TrainingExtension", "load_checkpoint", "save_checkpoint"]
+__all__ = ["Checkpoint", "CompositeExtension", "DataStreamMonitoring", "EarlyStopping", "Extension",
+           "FinishAfter", "FinishIfNoImprovementAfter", "Load", "OnLogRecord", "Plot", "Printing",
+           "ProgressBar", "SharedVariableModifier", "SimpleExtension", "Timestamp", "Timing",
+           "TrackTheBest", "TrainingDataMonitoring", "TrainingExtension", "load_checkpoint",
+           "save_checkpoint"]

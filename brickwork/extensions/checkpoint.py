@@ -99,16 +99,25 @@ def _plain(row: dict) -> dict:
 
 
 class Checkpoint(Extension):
-    """Save a checkpoint every ``every_n_epochs`` epochs, on Ctrl-C and at the end."""
+    """Save a checkpoint every ``every_n_epochs`` epochs, on Ctrl-C and at the end.
 
-    def __init__(self, path: str, every_n_epochs: int = 1, every_n_batches: int | None = None):
-        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches,
-                         on_interrupt=True, after_training=True)
+    More conditions may be given (Blocks' keywords); a condition added with
+    a path as its argument (``add_condition([...], predicate, (path,))``, as
+    ``EarlyStopping`` does) saves to that path instead.
+    """
+
+    def __init__(self, path: str, every_n_epochs: int = 1, every_n_batches: int | None = None,
+                 **conditions: Any):
+        conditions.setdefault("on_interrupt", True)
+        conditions.setdefault("after_training", True)
+        super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches, **conditions)
         self.path = path
 
-    def do(self, callback):
-        save_checkpoint(self.main_loop, self.path)
-        self.log.current_row["saved_to"] = self.path
+    def do(self, callback, *args):
+        _, from_user = self.parse_args(callback, args)
+        path = from_user[0] if from_user else self.path
+        save_checkpoint(self.main_loop, path)
+        self.log.current_row["saved_to"] = path
 
 
 class Load(Extension):
