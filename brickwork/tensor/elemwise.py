@@ -189,6 +189,9 @@ class Neg(Elemwise):
     def perform_into(self, out, x):
         return _negate_into(x, out)
 
+    def vjp(self, node, grads):
+        return [neg(grads[0])]
+
 
 def _negate_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``-x`` written into ``out`` (an array of ``x``'s shape, possibly ``x``).
@@ -200,9 +203,6 @@ def _negate_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     if out.flags.c_contiguous:
         return np.negative(x, out=out)
     return np.multiply(x, -1, out=out)
-
-    def vjp(self, node, grads):
-        return [neg(grads[0])]
 
 
 class Maximum(Elemwise):
