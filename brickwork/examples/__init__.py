@@ -4,6 +4,13 @@ Each example is a module here with a ``main(argv)`` function and a one-line
 docstring; the registry below maps names to modules.
 """
 
+import argparse
+
+
+class HELP_FORMAT(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` of an example: its docstring as written, and every option with its default."""
+
+
 EXAMPLES = {
     "digits": "brickwork.examples.digits",
     "feedback": "brickwork.examples.feedback",

@@ -10,10 +10,11 @@ from . import EXAMPLES
 
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: python -m brickwork.examples NAME [--help | options]\n\nexamples:")
+        print("usage: python -m brickwork.examples NAME [options]\n"
+              "`python -m brickwork.examples NAME --help` lists the options of one example.\n\nexamples:")
         for name, module in EXAMPLES.items():
-            doc = (importlib.import_module(module).__doc__ or "").strip().splitlines()[0]
-            print(f"  {name:12s} {doc}")
+            doc = (importlib.import_module(module).__doc__ or "").strip().split("\n\n")[0]
+            print(f"\n  {name}\n" + "\n".join("    " + line.strip() for line in doc.splitlines()))
         return 0
     name, rest = argv[0], argv[1:]
     if name not in EXAMPLES:

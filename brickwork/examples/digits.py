@@ -8,7 +8,8 @@ import numpy as np
 
 from brickwork.models import Classifier
 
-from .plotting import epoch_curve, save_curve
+from . import HELP_FORMAT
+from .plotting import Panel, epoch_curve, save_panels
 
 
 def load() -> tuple[np.ndarray, np.ndarray]:
@@ -22,8 +23,9 @@ def load() -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples digits", description=__doc__)
-    parser.add_argument("--updates", type=int, default=1500)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples digits", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=1500, help="parameter updates (batches of 64 images)")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="digits.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
@@ -37,11 +39,15 @@ def main(argv: list[str]) -> int:
                         max_updates=20 if args.quick else args.updates, validation_split=0.1, verbose=False)
     for row in history[::max(len(history) // 6, 1)]:
         print(f"train loss {row['train_loss']:.4f}  validation accuracy {row.get('valid_accuracy', 0):.3f}")
-    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss"),
-                           "validation accuracy": epoch_curve(history, "valid_accuracy")},
-               "digits, LSTM(64) over rows", "loss / accuracy", xlabel="epochs")
     accuracy = float((net.predict(test_x).argmax(1) == test_y).mean())
     baseline = _logistic_regression(train_x, train_y, test_x, test_y)
+    save_panels(args.plot, [
+        Panel("loss", "cross-entropy", {"training (epoch mean)": epoch_curve(history, "train_loss"),
+                                        "validation": epoch_curve(history, "valid_loss")}, xlabel="epochs"),
+        Panel("accuracy", "accuracy", {"validation": epoch_curve(history, "valid_accuracy")}, xlabel="epochs",
+              baselines={f"logistic regression (test) {baseline:.3f}": baseline,
+                         f"LSTM after training (test) {accuracy:.3f}": accuracy})],
+        title="digits: LSTM(64) reading 8x8 images row by row")
     print(f"test accuracy: LSTM(64) over rows {accuracy:.3f}; logistic regression on pixels {baseline:.3f}")
     return 0
 

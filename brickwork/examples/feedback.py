@@ -15,6 +15,7 @@ from brickwork.extensions import FinishAfter, Printing, TrainingDataMonitoring
 from brickwork.main_loop import MainLoop
 from brickwork.model import Model
 
+from . import HELP_FORMAT
 from .plotting import save_curve
 
 
@@ -40,8 +41,9 @@ class FeedbackRNN(BaseRecurrent, Initializable):
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples feedback", description=__doc__)
-    parser.add_argument("--updates", type=int, default=1500)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples feedback", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=1500, help="parameter updates")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="feedback.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
@@ -73,6 +75,7 @@ def main(argv: list[str]) -> int:
     loop.run()
     after = float(evaluate(test["x"], test["y"]))
     curve = [(i, row["train_mse"]) for i, row in sorted(loop.log.items()) if "train_mse" in row]
-    save_curve(args.plot, {"training MSE": curve}, "FeedbackRNN, running sums", "MSE")
+    save_curve(args.plot, {"training MSE": curve}, "FeedbackRNN, running sums", "MSE",
+               baselines={"predicting zero": baseline})
     print(f"running-sum MSE: predicting zero {baseline:.4f}, untrained {before:.4f}, trained {after:.2e}")
     return 0

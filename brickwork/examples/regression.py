@@ -12,7 +12,7 @@ from brickwork import function, grad, shared, tensor
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples regression",
                                      description=__doc__)
-    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=200, help="training steps")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     args = parser.parse_args(argv)
     steps = 20 if args.quick else args.steps

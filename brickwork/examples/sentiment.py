@@ -14,8 +14,9 @@ from brickwork.data import pad_sequences
 from brickwork.distributed import world
 from brickwork.models import Classifier
 
+from . import HELP_FORMAT
 from .datasets import data_file
-from .plotting import epoch_curve, save_curve
+from .plotting import Panel, epoch_curve, save_panels
 
 TOKEN = re.compile(r"[a-z']+|[!?]")
 
@@ -36,7 +37,8 @@ def encode(texts: list[str], vocabulary: dict[str, int], length: int) -> tuple[n
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples sentiment", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples sentiment", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
     parser.add_argument("--updates", type=int, default=700, help="about two epochs; more overfits")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="sentiment.png", help="where to draw the learning curve")
@@ -60,12 +62,17 @@ def main(argv: list[str]) -> int:
     accuracy = float((net.predict(test_x, test_mask).argmax(1) == labels[:test]).mean())
     if not speaks:
         return 0
-    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss"),
-                           "validation accuracy": epoch_curve(history, "valid_accuracy")},
-               "sentiment, embedding + LSTM(64)", "loss / accuracy", xlabel="epochs")
+    tfidf, majority = _tfidf_baseline(texts, labels, test), 1 - float(labels[:test].mean())
+    save_panels(args.plot, [
+        Panel("loss", "cross-entropy", {"training (epoch mean)": epoch_curve(history, "train_loss"),
+                                        "validation": epoch_curve(history, "valid_loss")}, xlabel="epochs"),
+        Panel("accuracy", "accuracy", {"validation": epoch_curve(history, "valid_accuracy")}, xlabel="epochs",
+              baselines={f"TF-IDF + logistic regression (test) {tfidf:.3f}": tfidf,
+                         f"always 'negative' (test) {majority:.3f}": majority,
+                         f"LSTM after training (test) {accuracy:.3f}": accuracy})],
+        title="sentiment of tweets: embedding + LSTM(64)")
     print(f"test accuracy: embedding + LSTM(64) {accuracy:.3f}; "
-          f"TF-IDF + logistic regression {_tfidf_baseline(texts, labels, test):.3f}; "
-          f"always 'negative' {1 - labels[:test].mean():.3f}")
+          f"TF-IDF + logistic regression {tfidf:.3f}; always 'negative' {majority:.3f}")
     return 0
 
 

@@ -7,6 +7,7 @@ import argparse
 import glob
 import os
 import re
+import time
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from brickwork.algorithms import Adam, CompositeRule, GradientDescent, StepClipp
 from brickwork.bricks import Linear, LookupTable
 from brickwork.bricks.recurrent import LSTM, CarriedStates
 
+from . import HELP_FORMAT
 from .datasets import package_folder
 from .plotting import save_curve
 
@@ -34,8 +36,9 @@ def streams(codes: np.ndarray, batch: int) -> np.ndarray:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples shakespeare", description=__doc__)
-    parser.add_argument("--updates", type=int, default=1500)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples shakespeare", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=1500, help="parameter updates (chunks of 32 streams)")
     parser.add_argument("--chunk", type=int, default=50, help="steps of backpropagation through time")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="shakespeare.png", help="where to draw the learning curve")
@@ -79,18 +82,25 @@ def main(argv: list[str]) -> int:
     unigram = float(-(frequencies * np.log2(np.maximum(frequencies, 1e-12))).sum())
     print(f"{len(text):,} characters, {size} symbols; unigram entropy {unigram:.2f} bits/char; "
           f"untrained {bits_per_character():.2f} bits/char")
-    updates, position, curve = 20 if args.quick else args.updates, 0, []
+    updates, position, curve, train_curve = 20 if args.quick else args.updates, 0, [], []
+    started = time.perf_counter()
     for update in range(1, updates + 1):
         if position + args.chunk + 1 > len(train):
             position = 0
             carried.reset()  # a new pass over the text starts from fresh states
         algorithm.process_batch({"x": train[position:position + args.chunk + 1]})
         position += args.chunk
+        train_curve.append((update, algorithm.last_values["cost"] / np.log(2)))
         if update % max(updates // 5, 1) == 0:
             curve.append((update, bits_per_character()))
-            print(f"update {update:5d}: train {algorithm.last_values['cost'] / np.log(2):.3f} bits/char, "
-                  f"validation {curve[-1][1]:.3f} bits/char", flush=True)
-    save_curve(args.plot, {"validation": curve}, "Shakespeare, character LSTM(256)", "bits per character")
+            print(f"update {update:5d}: train {train_curve[-1][1]:.3f} bits/char (this batch), "
+                  f"validation {curve[-1][1]:.3f} bits/char ({time.perf_counter() - started:.0f} s)", flush=True)
+        elif update % 25 == 0:
+            print(f"update {update:5d}: train {train_curve[-1][1]:.3f} bits/char (this batch) "
+                  f"({time.perf_counter() - started:.0f} s)", flush=True)
+    save_curve(args.plot, {"training (each batch)": train_curve, "validation": curve},
+               "Shakespeare, character LSTM(256)", "bits per character",
+               baselines={f"unigram entropy {unigram:.2f}": unigram})
     print("sample:\n" + sample(embed, to_gates, lstm, readout, alphabet, 300 if not args.quick else 40))
     return 0
 

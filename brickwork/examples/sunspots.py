@@ -8,7 +8,10 @@ import numpy as np
 
 from brickwork.models import Regressor
 
-from .plotting import epoch_curve, save_curve
+from . import HELP_FORMAT
+from .plotting import Panel, epoch_curve, save_panels
+
+FIRST_YEAR = 1700  # of statsmodels' yearly series
 
 
 def load() -> np.ndarray:
@@ -28,8 +31,9 @@ def windows(series: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples sunspots", description=__doc__)
-    parser.add_argument("--updates", type=int, default=2000)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples sunspots", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=2000, help="parameter updates (batches of 32 windows)")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="sunspots.png", help="where to draw the learning curve")
     parser.add_argument("--sweep", metavar="FOLDER",
@@ -52,8 +56,15 @@ def main(argv: list[str]) -> int:
     actual, previous = series[split:], series[split - 1:-1]
     model_rmse = float(np.sqrt(((forecast - actual) ** 2).mean()))
     persistence_rmse = float(np.sqrt(((previous - actual) ** 2).mean()))
-    save_curve(args.plot, {"train loss": epoch_curve(history, "train_loss")}, "sunspots, GRU(16)",
-               "mean squared error (normalized)", xlabel="epochs")
+    years = range(FIRST_YEAR + split, FIRST_YEAR + len(series))
+    save_panels(args.plot, [
+        Panel("training", "mean squared error (normalized)",
+              {"training loss (epoch mean)": epoch_curve(history, "train_loss")}, xlabel="epochs"),
+        Panel(f"test years: RMSE GRU {model_rmse:.1f}, persistence {persistence_rmse:.1f}", "sunspot number",
+              {"observed": list(zip(years, actual)), "GRU forecast (a year ahead)": list(zip(years, forecast)),
+               "persistence (last year's value)": list(zip(years, previous))},
+              xlabel="year", markers=False, log_scale=False)],
+        title="sunspots: one-year-ahead forecasts, GRU(16)")
     print(f"one-year-ahead RMSE over {len(actual)} test years: GRU(16) {model_rmse:.1f}, "
           f"persistence {persistence_rmse:.1f}")
     return 0
