@@ -35,7 +35,8 @@ def test_plot_draws_on_its_own_figure_with_title_labels_and_a_log_scale(tmp_path
 def test_training_prints_one_line_per_epoch_and_nothing_twice(capsys):
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((32, 2)).astype("float32"), rng.standard_normal((32, 1)).astype("float32")
-    Regressor([2, 4, 1]).train([x, y], epochs=3, batch_size=16, validation_split=0.25, verbose=True)
+    history = Regressor([2, 4, 1]).train([x, y], epochs=3, batch_size=16, validation_split=0.25, verbose=True)
+    assert all("cost" in row and "train_loss" in row and "loss" not in row for row in history)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3 and len(set(lines)) == 3
     assert all("train_loss" in line and "valid_loss" in line for line in lines)

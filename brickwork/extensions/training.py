@@ -131,7 +131,12 @@ class Timing(Extension):
 class TrainingDataMonitoring(Extension):
     """Log the mean over each epoch (or each batch's value) of ``variables``,
     computed with the training updates, as ``<prefix>_<name>``; an epoch cut
-    short by the end of training is logged too."""
+    short by the end of training is logged too.
+
+    Every row of the log also holds the batch's own ``cost`` (from the
+    algorithm); so ``train_cost`` (or ``train_loss``) is the epoch's mean of
+    the batch costs, and the batch values of the cost are not logged twice.
+    """
 
     def __init__(self, variables: Sequence[Variable], prefix: str = "train", after_batch: bool = False,
                  after_epoch: bool = True):
@@ -141,19 +146,24 @@ class TrainingDataMonitoring(Extension):
         self.sums: dict[str, float] = {}
         self.count = 0
 
+    def _reported_as(self, variable: Variable) -> str:
+        """The algorithm's name for ``variable``'s batch value: the cost itself is logged once, as ``cost``."""
+        return "cost" if variable is getattr(self.main_loop.algorithm, "cost", None) else variable.name
+
     def do(self, callback):
         names = [v.name for v in self.variables]
         if callback == "before_training":
-            self.main_loop.algorithm.add_monitored(self.variables)
+            self.main_loop.algorithm.add_monitored([v for v in self.variables if self._reported_as(v) != "cost"])
         elif callback == "before_epoch":
             self.sums, self.count = dict.fromkeys(names, 0.0), 0
         elif callback == "after_batch":
             values = self.main_loop.algorithm.last_values
             self.count += 1
-            for name in names:
-                self.sums[name] += values[name]
+            for variable in self.variables:
+                value = values[self._reported_as(variable)]
+                self.sums[variable.name] += value
                 if self.each_batch:
-                    self.log.current_row[f"{self.prefix}_{name}"] = values[name]
+                    self.log.current_row[f"{self.prefix}_{variable.name}"] = value
         elif self.count:
             for name in names:
                 self.log.current_row[f"{self.prefix}_{name}"] = self.sums[name] / self.count
