@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     print(f"{len(text):,} characters, {size} symbols; unigram entropy {unigram:.2f} bits/char; "
           f"untrained {bits_per_character():.2f} bits/char")
     updates, position, curve, train_curve = 20 if args.quick else args.updates, 0, [], []
-    started = time.perf_counter()
+    started = printed = time.perf_counter()
     for update in range(1, updates + 1):
         if position + args.chunk + 1 > len(train):
             position = 0
@@ -95,9 +95,12 @@ def main(argv: list[str]) -> int:
             curve.append((update, bits_per_character()))
             print(f"update {update:5d}: train {train_curve[-1][1]:.3f} bits/char (this batch), "
                   f"validation {curve[-1][1]:.3f} bits/char ({time.perf_counter() - started:.0f} s)", flush=True)
-        elif update % 25 == 0:
+        elif update == 1 or time.perf_counter() - printed >= 20:  # a sign of life at least every 20 s
             print(f"update {update:5d}: train {train_curve[-1][1]:.3f} bits/char (this batch) "
                   f"({time.perf_counter() - started:.0f} s)", flush=True)
+        else:
+            continue
+        printed = time.perf_counter()
     save_curve(args.plot, {"training (each batch)": train_curve, "validation": curve},
                "Shakespeare, character LSTM(256)", "bits per character",
                baselines={f"unigram entropy {unigram:.2f}": unigram})
