@@ -190,14 +190,13 @@ def write_tables(rows: Sequence[dict], out: str, options: Sequence[str]) -> None
 def plot_results(rows: Sequence[dict], path: str, metric: str, options: Sequence[str]) -> str | None:
     """A bar per trial of ``metric`` (failed trials labelled so); None without matplotlib."""
     try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure  # a figure of its own: the user's backend stays as it is
     except ImportError:
         return None
     labels = [f"{r['trial']}: " + ", ".join(f"{o}={_text(r.get(o))}" for o in options) for r in rows]
     values = [r.get(metric, np.nan) if r["status"] == "ok" else np.nan for r in rows]
-    figure, axes = plt.subplots(figsize=(8, 0.4 * len(rows) + 1.2))
+    figure = Figure(figsize=(8, 0.4 * len(rows) + 1.2))
+    axes = figure.subplots()
     axes.barh(range(len(rows)), np.nan_to_num(values, nan=0.0), color="tab:blue")
     for i, row in enumerate(rows):
         if row["status"] != "ok":
@@ -208,5 +207,4 @@ def plot_results(rows: Sequence[dict], path: str, metric: str, options: Sequence
     axes.set_title(f"sweep: {len(rows)} trials, best first")
     figure.tight_layout()
     figure.savefig(path)
-    plt.close(figure)
     return path
