@@ -24,7 +24,7 @@ PUBLIC_MODULES = [
     "brickwork.model", "brickwork.errors", "brickwork.config", "brickwork.testing", "brickwork.distributed",
     "brickwork.bricks.cost", "brickwork.bricks.noise", "brickwork.bricks.normalization",
     "brickwork.bricks.lookup", "brickwork.bricks.wrappers", "brickwork.bricks.attention",
-    "brickwork.bricks.sequence_generators", "brickwork.search", "brickwork.select",
+    "brickwork.bricks.sequence_generators", "brickwork.search", "brickwork.select", "brickwork.scan",
 ]
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 

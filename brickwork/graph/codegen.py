@@ -18,7 +18,7 @@ constants are bound as globals of the generated function; ``del`` frees each
 intermediate array right after its last use, as the interpreter does.
 
 :func:`generate_loop` wraps the same body in a loop over time steps for a
-Scan (see :mod:`brickwork.graph.loop`): the states are local variables
+Scan (see :mod:`brickwork.scan.runner`): the states are local variables
 carried from one iteration to the next, and each stacked output is written
 straight into its slice of the output buffer (``U7(s3, s4, out=B0[t, ...])``
 for a ufunc, the kernel's ``perform_into`` otherwise) instead of being

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import GraphError
 from ..roles import AUXILIARY, PARAMETER, has_roles
-from ..tensor.scan import Scan
+from ..scan.op import Scan
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from ..tensor.walk import variables as walk_variables
@@ -142,7 +142,7 @@ class ComputationGraph:
 
     def unroll(self, n_steps: int) -> ComputationGraph:
         """The graph with every scan materialised as ``n_steps`` explicit steps."""
-        from .unroll import unroll
+        from ..scan.unroll import unroll
         return ComputationGraph(unroll(self.outputs, n_steps))
 
     def __repr__(self) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor.scan import Scan
+from ..scan.op import Scan
 from ..tensor.shape import Identity
 from ..tensor.variable import Constant, Node, Variable
 

@@ -15,7 +15,6 @@ from .nnet import log_softmax, logsumexp, pick_labels, softmax
 from .op import Op
 from .random import RandomStreams
 from .reduction import argmax, max, mean, min, norm, sum
-from .scan import Scan, scan
 from .sorting import argmin, argsort, cumsum, one_hot, sort, take_along_axis, top_k
 from .shape import (
     alloc, arange, as_shape, broadcast_to, concatenate, dimshuffle, expand_dims, identity, ones,
@@ -29,5 +28,5 @@ from .variable import (
 constant = Constant
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in (
-    "elemwise", "linalg", "nnet", "op", "random", "reduction", "scan_grad", "shape", "sorting", "variable", "walk")]
-__all__ += ["scan", "shape"]
+    "elemwise", "linalg", "nnet", "op", "random", "reduction", "shape", "sorting", "variable", "walk")]
+__all__ += ["shape"]

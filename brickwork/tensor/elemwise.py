@@ -324,7 +324,7 @@ class TanhDerivative(FloatUnary):
 
     A factor of its own, not fused with the incoming gradient: in a scan's
     backward step it reads only saved forward values, so it is computed for
-    all time steps before the loop (see :mod:`brickwork.graph.hoist`).
+    all time steps before the loop (see :mod:`brickwork.scan.hoist`).
     """
 
     def perform(self, y):

@@ -113,7 +113,7 @@ class Op:
         """The value of ``node``'s (single) output when known at graph-building time, else None.
 
         Constant folding (:mod:`brickwork.graph.rewrites`), shape
-        specialization (:mod:`brickwork.graph.hoist`) and static shape
+        specialization (:mod:`brickwork.scan.hoist`) and static shape
         inference (:func:`static_value`) rely on it. The default evaluates a
         pure op on the static values of its inputs when they are all known
         and small, looking at most ``depth`` producers back; ``depth=0`` asks

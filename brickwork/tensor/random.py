@@ -145,7 +145,7 @@ class RandomStreams:
 
 def random_streams(outputs: Any) -> list[RandomStreams]:
     """The random streams ``outputs`` draw from, in graph order, scan steps included."""
-    from .scan import Scan
+    from ..scan.op import Scan
     from .walk import toposort
     found: dict[int, RandomStreams] = {}
     pending = [list(outputs)]

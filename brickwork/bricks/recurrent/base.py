@@ -5,7 +5,7 @@ slice of each sequence and the previous value of each state, and returns the
 new states (and any other outputs). ``@recurrent(sequences=, states=,
 contexts=, outputs=)`` turns that method into an application that runs over
 sequences ``(time, batch, ...)`` by tracing the step once into a
-:func:`~brickwork.tensor.scan` node. Call-time keywords:
+:func:`~brickwork.scan.scan` node. Call-time keywords:
 
 * ``iterate=False`` runs a single step (states left out come from
   ``initial_states``), which is how recurrent bricks compose inside another

@@ -4,7 +4,7 @@ The first time a scan runs with given shapes it builds a :class:`_Program`
 for them, kept for later calls with the same shapes:
 
 * its step specialized to those shapes and split at the loop
-  (:mod:`brickwork.graph.hoist`);
+  (:mod:`brickwork.scan.hoist`);
 * ``before``: a compiled function from the whole sequences and the free
   variables to the hoisted values;
 * ``step``: the loop body as one compiled function, which runs the first
@@ -32,13 +32,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExecutionError, GraphError
-from ..tensor.scan import Scan
+from ..graph import blame
+from ..graph.codegen import StepFailed
+from ..graph.compile import Function
 from ..tensor.shape import Shape
 from ..tensor.variable import Constant, TensorType, Variable
-from . import blame
-from .codegen import StepFailed
-from .compile import Function
 from .hoist import specialize, split, whole_type
+from .op import Scan
 
 MAX_PROGRAMS = 32  # per scan; a new set of shapes beyond that replaces the oldest
 

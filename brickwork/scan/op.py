@@ -9,7 +9,7 @@ what the gradient reaches. Forward, the Scan node runs the step once per time
 step and stacks the outputs along a new leading time axis; how it does that
 fast (the step specialized to the call's shapes, the work that reads no state
 hoisted out of the loop, the loop generated as one function) is the business
-of :mod:`brickwork.graph.loop`.
+of :mod:`brickwork.scan.runner`.
 
 Backward (:meth:`Scan.vjp`) is another scan, over the reversed time axis, of
 the step's vjp graph: it carries the gradient of each state from step to
@@ -24,10 +24,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..errors import GraphError
-from .op import Op, static_value
-from .shape import Shape, shape
-from .variable import Constant, Node, TensorType, Variable, as_variable
-from .walk import clone_replace, toposort
+from ..tensor.op import Op, static_value
+from ..tensor.shape import Shape, shape
+from ..tensor.variable import Constant, Node, TensorType, Variable, as_variable
+from ..tensor.walk import clone_replace, toposort
 
 
 class Scan(Op):
@@ -61,7 +61,7 @@ class Scan(Op):
     augments : Scan, optional
         The plain scan this one extends (the same step, inputs and first
         outputs, plus values saved for the backward pass, made by
-        :func:`~brickwork.tensor.scan_grad.scan_vjp`): the compiler runs this
+        :func:`~brickwork.scan.grad.scan_vjp`): the compiler runs this
         one in its place (see :mod:`brickwork.graph.rewrites`).
     """
 
@@ -114,7 +114,7 @@ class Scan(Op):
     def step_function(self):
         """The step as a plain compiled function of (slices, states, free variables).
 
-        The fast path does not use it (see :mod:`brickwork.graph.loop`); it runs,
+        The fast path does not use it (see :mod:`brickwork.scan.runner`); it runs,
         interpreted, to name the op that failed when a step raises.
         """
         if self._step_function is None:
@@ -126,14 +126,14 @@ class Scan(Op):
 
     def perform(self, n_steps, *inputs):
         if self._runner is None:
-            from ..graph.loop import ScanRunner
+            from .runner import ScanRunner
             self._runner = ScanRunner(self)
         _, seqs, states, free = self.split((n_steps,) + inputs)
         outputs = self._runner(n_steps, seqs, states, free)
         return outputs[0] if len(outputs) == 1 else outputs
 
     def vjp(self, node, grads):
-        from .scan_grad import scan_vjp
+        from .grad import scan_vjp
         return scan_vjp(self, node, grads)
 
 
@@ -233,5 +233,5 @@ def _read_sequences(outputs: list[Variable], seq_in: list[Variable], state_in: l
 
 
 def _match_state(placeholder: Variable, new: Variable) -> Variable:
-    from .elemwise import conform
+    from ..tensor.elemwise import conform
     return conform(new, placeholder, f"scan: the step's new value of {placeholder.name or 'a state'!r}")

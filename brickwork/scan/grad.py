@@ -1,4 +1,4 @@
-"""Backpropagation through time: the vjp of :class:`~brickwork.tensor.scan.Scan`.
+"""Backpropagation through time: the vjp of :class:`~brickwork.scan.op.Scan`.
 
 The gradient of a scan is a scan of the step's vjp over the reversed time
 axis. Its sequences are the forward sequences, the state each forward step
@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from ..errors import GradientError
 from ..graph.grad import grad
-from .elemwise import Elemwise
-from .indexing import Index
-from .linalg import MatMul
-from .scan import Scan, scan
-from .shape import Alloc, Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
-from .variable import Constant, TensorType, Variable
-from .walk import clone_replace, clone_with_mapping, toposort
+from ..tensor.elemwise import Elemwise
+from ..tensor.indexing import Index
+from ..tensor.linalg import MatMul
+from ..tensor.shape import Alloc, Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
+from ..tensor.variable import Constant, TensorType, Variable
+from ..tensor.walk import clone_replace, clone_with_mapping, toposort
+from .op import Scan, scan
 
 
 def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:

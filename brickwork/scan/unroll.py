@@ -7,10 +7,10 @@ unrolled DAG node by node; tests hold the compiled scan to it.
 
 from __future__ import annotations
 
-from ..tensor.scan import Scan
 from ..tensor.shape import stack
 from ..tensor.variable import Variable
 from ..tensor.walk import clone_replace, toposort
+from .op import Scan
 
 
 def unroll(outputs: list[Variable], n_steps: int) -> list[Variable]:

@@ -1,0 +1,21 @@
+"""The scan: a step graph run over time, and everything that makes it run and learn.
+
+Read top to bottom, the package is backpropagation through time:
+
+* :mod:`~brickwork.scan.op`: :func:`scan` traces a step function into the
+  :class:`Scan` op;
+* :mod:`~brickwork.scan.grad`: its gradient, another scan over reversed time;
+* :mod:`~brickwork.scan.hoist`: the step specialized to one call's shapes,
+  and the work that reads no state hoisted out of the loop;
+* :mod:`~brickwork.scan.runner`: how a Scan node runs (a program per shapes,
+  pooled output buffers);
+* :mod:`~brickwork.scan.unroll`: the scan written out step by step, the
+  reference the tests hold it to.
+
+The package builds on the symbolic language (:mod:`brickwork.tensor`) and on
+the compiler (:mod:`brickwork.graph`); neither imports it.
+"""
+
+from .op import Scan, scan
+
+__all__ = ["Scan", "scan"]
