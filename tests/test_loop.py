@@ -13,9 +13,9 @@ from brickwork import function, grad, tensor
 from brickwork.errors import ExecutionError
 from brickwork.graph import evaluate
 from brickwork.graph.rewrites import optimize
+from brickwork.graph.unroll import unroll
+from brickwork.scan import Scan
 from brickwork.scan.hoist import HOIST_MAX_SIZE, specialize, split, whole_type
-from brickwork.scan.op import Scan
-from brickwork.scan.unroll import unroll
 from brickwork.tensor import Constant, Variable, scan
 from brickwork.tensor.elemwise import Mul
 from brickwork.tensor.shape import Concatenate

@@ -18,8 +18,8 @@ from brickwork.bricks.recurrent import (
 )
 from brickwork.errors import BrickError
 from brickwork.graph import evaluate
+from brickwork.graph.unroll import unroll
 from brickwork.roles import INITIAL_STATE, WEIGHT, has_roles
-from brickwork.scan.unroll import unroll
 from brickwork.serialization import brick_parameters
 from brickwork.tensor.walk import clone_replace
 from brickwork.testing import check_grads

@@ -8,7 +8,7 @@ from brickwork import function, grad, initialization, tensor
 from brickwork.bricks.recurrent import LSTM
 from brickwork.errors import ExecutionError, GraphError
 from brickwork.graph import evaluate
-from brickwork.scan.unroll import unroll
+from brickwork.graph.unroll import unroll
 from brickwork.tensor import scan
 from brickwork.testing import check_grads
 

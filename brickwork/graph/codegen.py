@@ -17,12 +17,11 @@ An in-place kernel (see :mod:`brickwork.graph.inplace`) is written out as
 constants are bound as globals of the generated function; ``del`` frees each
 intermediate array right after its last use, as the interpreter does.
 
-:func:`generate_loop` wraps the same body in a loop over time steps for a
-Scan (see :mod:`brickwork.scan.runner`): the states are local variables
-carried from one iteration to the next, and each stacked output is written
-straight into its slice of the output buffer (``U7(s3, s4, out=B0[t, ...])``
-for a ufunc, the kernel's ``perform_into`` otherwise) instead of being
-allocated and then copied.
+A Scan wraps the same body in a loop over time steps with an
+:class:`Emitter` of its own (see :mod:`brickwork.scan.loopgen`): a result
+the body gives in ``written`` goes straight into its slice of an output
+buffer (``U7(s3, s4, out=B0[t, ...])`` for a ufunc, the kernel's
+``perform_into`` otherwise) instead of being allocated and then copied.
 """
 
 from __future__ import annotations
@@ -32,17 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ExecutionError
 from ..tensor.indexing import Index
 from .inplace import Kernel
-
-
-class StepFailed(ExecutionError):
-    """Raised by a generated loop: the time step and the states it started from."""
-
-    def __init__(self, t: int, states: list):
-        super().__init__(f"time step {t}")
-        self.t, self.states = t, states
 
 
 def generate(schedule: list, input_slots: Sequence[int], shared: list[tuple[int, Any]],
@@ -51,7 +41,7 @@ def generate(schedule: list, input_slots: Sequence[int], shared: list[tuple[int,
     """Compile ``schedule`` (steps ``(kernel, ins, outs, releases)``) to a function
     from the input arrays (in ``input_slots`` order) to the result arrays;
     ``types`` gives the TensorType of each slot."""
-    emitter = _Emitter(constants, types, "    ")
+    emitter = Emitter(constants, types, "    ")
     lines = ["def program(inputs):"]
     if input_slots:
         lines.append(f"    {', '.join(emitter.name(s) for s in input_slots)}, = inputs")
@@ -61,47 +51,25 @@ def generate(schedule: list, input_slots: Sequence[int], shared: list[tuple[int,
     return emitter.compile(lines, "program")
 
 
-def generate_loop(schedule: list, input_slots: Sequence[int], shared: list[tuple[int, Any]],
-                  constants: dict[int, Any], result_slots: Sequence[int], types: dict[int, Any],
-                  n_sequences: int, n_states: int, written: dict[int, int]) -> Callable[..., list]:
-    """Compile ``schedule`` as the body of a loop over time steps.
+class Emitter:
+    """Writes the lines of one schedule; binds kernels and constants as globals.
 
-    The inputs are ``n_sequences`` sequence slices, then ``n_states`` states,
-    then the rest (free variables); the first ``n_states`` results are the new
-    states. The function returned is
-    ``loop(sequences, states, free, buffers, steps)``: for each ``t`` in
-    ``steps`` it takes slice ``t`` of each sequence, runs the body, writes the
-    result in slot ``r`` into ``buffers[written[r]][t]``, and carries the new
-    states on. It returns the results of the last step. An exception inside
-    the loop becomes :class:`StepFailed` with ``t`` and that step's states.
+    Parameters
+    ----------
+    constants : dict of int to array
+        Slots holding constants (bound as globals ``C<slot>``).
+    types : dict of int to TensorType
+        The type of each slot.
+    indent : str
+        Put before every line of the body.
+
+    Attributes
+    ----------
+    namespace : dict
+        The globals of the generated function.
+    direct : set of int
+        Results a kernel wrote straight into their buffers (see :meth:`body`).
     """
-    emitter = _Emitter(constants, types, " " * 12)
-    seq_slots = list(input_slots[:n_sequences])
-    state_slots = list(input_slots[n_sequences:n_sequences + n_states])
-    free_slots = list(input_slots[n_sequences + n_states:])
-    lines = ["def loop(sequences, states, free, buffers, steps):"]
-    lines += [f"    {', '.join(names)}, = {group}" for names, group in (
-        ([f"q{s}" for s in seq_slots], "sequences"), ([f"s{s}" for s in state_slots], "states"),
-        ([f"s{s}" for s in free_slots], "free"), ([f"B{b}" for b in sorted(set(written.values()))], "buffers"))
-        if names]
-    lines += emitter.shared(shared)
-    lines += ["    t = None", "    try:", "        for t in steps:"]
-    lines += [f"            s{s} = q{s}[t]" for s in seq_slots]
-    lines += emitter.body(schedule, set(input_slots) | {slot for slot, _ in shared}, written)
-    lines += [f"            B{written[s]}[t] = {emitter.name(s)}"
-              for s in dict.fromkeys(result_slots) if s in written and s not in emitter.direct]
-    if state_slots:
-        news = ", ".join(emitter.name(s) for s in result_slots[:n_states])
-        lines.append(f"            {', '.join(f's{s}' for s in state_slots)}, = {news},")
-    lines += ["    except Exception as error:",
-              f"        raise StepFailed(t, [{', '.join(f's{s}' for s in state_slots)}]) from error",
-              f"    return [{', '.join(emitter.name(s) for s in result_slots)}]"]
-    emitter.namespace["StepFailed"] = StepFailed
-    return emitter.compile(lines, "loop")
-
-
-class _Emitter:
-    """Writes the lines of one schedule; binds kernels and constants as globals."""
 
     def __init__(self, constants: dict[int, Any], types: dict[int, Any], indent: str):
         self.constants, self.types, self.indent = constants, types, indent
@@ -109,12 +77,14 @@ class _Emitter:
         self.direct: set[int] = set()  # results written straight into their buffers
 
     def name(self, slot: int) -> str:
+        """The Python name of ``slot`` in generated code."""
         if slot in self.constants:
             self.namespace[f"C{slot}"] = self.constants[slot]
             return f"C{slot}"
         return f"s{slot}"
 
     def shared(self, shared: list[tuple[int, Any]]) -> list[str]:
+        """The lines that read each shared variable's value into its slot."""
         self.namespace.update((f"SHARED_{slot}", var) for slot, var in shared)
         return [f"    s{slot} = SHARED_{slot}.container[0]" for slot, _ in shared]
 
@@ -164,5 +134,6 @@ class _Emitter:
         return bool(shape) and None not in shape and shape == self.types[result].shape
 
     def compile(self, lines: list[str], name: str) -> Callable:
+        """The function ``name`` defined by ``lines``."""
         exec(compile("\n".join(lines), f"<brickwork {name}>", "exec"), self.namespace)  # noqa: S102
         return self.namespace[name]

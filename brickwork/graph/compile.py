@@ -21,7 +21,7 @@ buffer only when nothing refers to it any more, :mod:`brickwork.scan.runner`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -30,13 +30,39 @@ from ..tensor.elemwise import conform
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from . import blame
-from .codegen import generate, generate_loop
+from .codegen import generate
 from .gcpause import gc_paused
 from .inplace import inplace_kernels
 from .reference import evaluate
 from .rewrites import optimize
 
 MAX_GENERATED_STEPS = 20_000
+
+
+class Lowering(NamedTuple):
+    """A compiled graph as the code generators see it (see :mod:`brickwork.graph.codegen`).
+
+    Attributes
+    ----------
+    schedule : list of (Kernel, input slots, output slots, slots released after it)
+    input_slots : list of int
+        The slot of each input, in the function's order.
+    shared : list of (int, SharedVariable)
+        The slot of each shared variable read.
+    constants : dict of int to array
+    output_slots : list of int
+        The slot of each output (the updates' new values follow them in ``result_slots``).
+    result_slots : list of int
+    types : dict of int to TensorType
+    """
+
+    schedule: list
+    input_slots: list[int]
+    shared: list[tuple[int, SharedVariable]]
+    constants: dict[int, Any]
+    output_slots: list[int]
+    result_slots: list[int]
+    types: dict[int, Any]
 
 
 class Function:
@@ -54,6 +80,9 @@ class Function:
         new values of the updated variables), with no checks and no copies:
         what a call runs after validating its arguments (a Scan runs its
         step programs directly).
+    lowering : Lowering
+        The schedule over numbered slots that ``program`` runs (a Scan
+        generates its loop from its step's).
     """
 
     @gc_paused
@@ -114,6 +143,8 @@ class Function:
         self.n_steps = len(self._schedule)
         self._constants = {i: v for i, v in enumerate(template) if v is not None}
         self._result_slots = result_slots
+        self.lowering = Lowering(self._schedule, self._input_slots, shared, self._constants, self._output_slots,
+                                 result_slots, self._types)
         # generating Python source pays off per call; for huge graphs compiling it would cost more
         self.program = (generate(self._schedule, self._input_slots, shared, self._constants, result_slots,
                                   self._types)
@@ -144,22 +175,6 @@ class Function:
         if self._single:
             return outputs[0]
         return outputs
-
-    def loop(self, n_sequences: int, n_states: int, stacked: Sequence[int]
-             ) -> tuple[Callable[..., list], dict[int, int]]:
-        """This function (a Scan's step) as a loop over time steps; see
-        :func:`~brickwork.graph.codegen.generate_loop`.
-
-        ``stacked`` lists the outputs to write into buffers. Returns the loop
-        and, for each of them, the index of its buffer: outputs that are one
-        variable share one buffer.
-        """
-        buffer_of_slot: dict[int, int] = {}
-        for k in stacked:
-            buffer_of_slot.setdefault(self._output_slots[k], len(buffer_of_slot))
-        loop = generate_loop(self._schedule, self._input_slots, self._shared, self._constants,
-                             self._output_slots, self._types, n_sequences, n_states, buffer_of_slot)
-        return loop, {k: buffer_of_slot[self._output_slots[k]] for k in stacked}
 
     def interpret(self, arguments: Sequence[Any]) -> list:
         """The results for ``arguments``, computed by the plain interpreter (slow); an

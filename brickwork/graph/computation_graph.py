@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import GraphError
 from ..roles import AUXILIARY, PARAMETER, has_roles
-from ..scan.op import Scan
 from ..tensor.variable import Constant, SharedVariable, Variable, as_variable
 from ..tensor.walk import clone_replace, toposort
 from ..tensor.walk import variables as walk_variables
+from .unroll import unroll
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -61,17 +61,18 @@ class ComputationGraph:
 
     @property
     def scans(self) -> list[Any]:
-        """The :class:`~brickwork.tensor.scan.Scan` ops of the graph, each once, in order."""
+        """The :class:`~brickwork.scan.Scan` ops of the graph (the ops that run a graph of
+        their own, :meth:`~brickwork.tensor.op.Op.inner_outputs`), each once, in order."""
         found: list[Any] = []
         for node in toposort(self.outputs + self.auxiliary_variables):
-            if isinstance(node.op, Scan) and all(node.op is not op for op in found):
+            if node.op.inner_outputs() and all(node.op is not op for op in found):
                 found.append(node.op)
         return found
 
     @property
     def scan_variables(self) -> list[Variable]:
         """The variables of the scans' step graphs (one step, as the step function sees it)."""
-        return [var for scan in self.scans for var in ComputationGraph(scan.step_outputs).variables]
+        return [var for scan in self.scans for var in ComputationGraph(scan.inner_outputs()).variables]
 
     def replace(self, replacements: Mapping[Variable, Any] | Iterable[tuple[Variable, Any]]
                 ) -> ComputationGraph:
@@ -142,7 +143,6 @@ class ComputationGraph:
 
     def unroll(self, n_steps: int) -> ComputationGraph:
         """The graph with every scan materialised as ``n_steps`` explicit steps."""
-        from ..scan.unroll import unroll
         return ComputationGraph(unroll(self.outputs, n_steps))
 
     def __repr__(self) -> str:

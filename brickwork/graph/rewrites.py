@@ -13,9 +13,9 @@ steps ``(op, inputs, outputs)`` over canonical variables.
 * small results early: an op whose results are tiny (a shape, a scalar sum)
   runs as soon as its inputs exist, so that it does not keep a large input
   alive until late in the schedule;
-* scan merging: a scan and its augmented copy made for the backward pass
-  (the same step, inputs and outputs, plus saved activations) run once, as
-  the augmented one.
+* merging extensions: a node whose op computes everything another node's op
+  computes on the same inputs, and more (``Op.extends``: a scan and its
+  augmented copy made for the backward pass), runs in place of it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ..scan.op import Scan
 from ..tensor.shape import Identity
 from ..tensor.variable import Constant, Node, Variable
 
@@ -36,7 +35,7 @@ def optimize(nodes: list[Node], outputs: list[Variable]) -> tuple[list[Step], li
     canon: dict[int, Variable] = {}
     seen: dict[tuple, list[Variable]] = {}
     steps: list[Step] = []
-    nodes = _merge_augmented_scans(nodes, canon)
+    nodes = _merge_extensions(nodes, canon)
     for node in nodes:
         inputs = [canon.get(id(v), v) for v in node.inputs]
         op = node.op
@@ -105,21 +104,20 @@ def _small_results_early(steps: list[Step]) -> list[Step]:
     return [steps[n] for _, n in sorted(keys)]
 
 
-def _merge_augmented_scans(nodes: list[Node], canon: dict[int, Variable]) -> list[Node]:
-    """Run each augmented forward scan in place of the plain scan it extends."""
-    augmented = {(id(n.op.augments), tuple(map(id, n.inputs))): n
-                 for n in nodes if isinstance(n.op, Scan) and n.op.augments is not None}
-    if not augmented:
+def _merge_extensions(nodes: list[Node], canon: dict[int, Variable]) -> list[Node]:
+    """Run each node whose op extends another (``Op.extends``) in place of that op's
+    node on the same inputs: a scan and its augmented copy made for the backward pass
+    run once, as the augmented one."""
+    extending = {(id(n.op.extends), tuple(map(id, n.inputs))): n for n in nodes if n.op.extends is not None}
+    if not extending:
         return nodes
     merged, done = [], set()
     for node in nodes:
         if id(node) in done:
             continue
-        twin = augmented.get((id(node.op), tuple(map(id, node.inputs))))
+        twin = extending.get((id(node.op), tuple(map(id, node.inputs))))
         if twin is not None:
-            n = len(node.op.step_outputs)  # then the twin's saved values, and the histories last
-            canon.update((id(o), t) for o, t in zip(node.outputs[:n], twin.outputs))
-            canon.update((id(o), t) for o, t in zip(node.outputs[n:][::-1], twin.outputs[::-1]))
+            canon.update((id(o), t) for o, t in zip(node.outputs, twin.op.standing_for(twin, node)))
             node = twin
         done.add(id(node))
         merged.append(node)

@@ -2,13 +2,15 @@
 
 Read top to bottom, the package is backpropagation through time:
 
-* :mod:`~brickwork.scan.op`: :func:`scan` traces a step function into the
-  :class:`Scan` op;
+* :mod:`~brickwork.scan.trace`: :func:`scan` traces a step function into a
+  node of the :class:`Scan` op (:mod:`~brickwork.scan.op`), whose inputs and
+  outputs :mod:`~brickwork.scan.signature` names;
 * :mod:`~brickwork.scan.grad`: its gradient, another scan over reversed time;
 * :mod:`~brickwork.scan.hoist`: the step specialized to one call's shapes,
   and the work that reads no state hoisted out of the loop;
 * :mod:`~brickwork.scan.runner`: how a Scan node runs (a program per shapes,
-  pooled output buffers);
+  pooled output buffers), and :mod:`~brickwork.scan.loopgen`, its loop as
+  generated Python;
 * :mod:`~brickwork.scan.unroll`: the scan written out step by step, the
   reference the tests hold it to.
 
@@ -16,6 +18,7 @@ The package builds on the symbolic language (:mod:`brickwork.tensor`) and on
 the compiler (:mod:`brickwork.graph`); neither imports it.
 """
 
-from .op import Scan, scan
+from .op import Scan
+from .trace import scan
 
 __all__ = ["Scan", "scan"]

@@ -21,50 +21,102 @@ hand-written backward loop:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ..errors import GradientError
 from ..graph.grad import grad
 from ..tensor.elemwise import Elemwise
 from ..tensor.indexing import Index
 from ..tensor.linalg import MatMul
 from ..tensor.shape import Alloc, Identity, Shape, SumTo, Transpose, reshape, shape, zeros_like
-from ..tensor.variable import Constant, TensorType, Variable
+from ..tensor.variable import Constant, Node, TensorType, Variable
 from ..tensor.walk import clone_replace, clone_with_mapping, toposort
-from .op import Scan, scan
+from .op import Scan
+from .signature import ScanInputs
+from .trace import scan
 
 
-def scan_vjp(op: Scan, node, grads: list[Variable]) -> list[Variable | None]:
+class _Hoisted(NamedTuple):
+    """A free variable whose gradient is one product over time, after the loop:
+    ``sum_t a_t.T @ g_t``, with ``a_t`` read as a sequence of the backward scan."""
+
+    free: int  # its position among the free variables
+    source: str  # where ``a`` comes from: 'seq' (a forward sequence), 'prev' (a state read), 'saved'
+    index: int  # its position there
+
+
+class _BackwardResults(NamedTuple):
+    """The outputs of the backward scan, by part."""
+
+    d_inits: list[Variable]  # the gradient carried back to each initial state
+    d_accumulated: list[Variable]  # one per accumulated free variable
+    d_sequences: list[Variable]  # one per float sequence, stacked
+    g_hoisted: list[Variable]  # per hoisted free variable: the stacked ``g_t`` of its product
+
+
+def scan_vjp(op: Scan, node: Node, grads: list[Variable]) -> list[Variable | None]:
     """Gradients of the inputs of ``node`` (a Scan) given those of its outputs."""
-    _, seqs, inits, free = op.split(node.inputs)
+    inputs = op.signature.inputs(node.inputs)
     per_step, to_inits = _incoming(op, grads)
     stacked = sorted(per_step)
-    trace = _BackwardStep(op, seqs, free, [per_step[k] for k in stacked], stacked)
-    originals = list({id(v): v for v, _ in trace.saved}.values())
-    stacked_originals, histories, trace.shape_values = _forward_values(op, node, originals, trace.saved_shapes)
-    by_source = {id(v): stacked for v, stacked in zip(originals, stacked_originals)}
-    saved = [_over_time(by_source[id(v)], specs) for v, specs in trace.saved]
+    trace = _BackwardStep(op, inputs.sequences, inputs.free, [per_step[k] for k in stacked], stacked)
+    saved, histories = _saved_values(op, node, trace)
     # the state each step read: a view of the history
-    sources = {"seq": seqs, "prev": [h[1:] if op.reverse else h[:-1] for h in histories], "saved": saved}
-    carries0 = [grads[k] if op.last[k] else zeros_like(init) for k, init in enumerate(inits)]
-    accumulators0 = [zeros_like(free[i]) for i in trace.accumulated]
-    n_carry = op.n_states + len(accumulators0)
-    results = scan(trace.step, sequences=seqs + sources["prev"] + [per_step[k] for k in stacked] + saved,
-                   states=carries0 + accumulators0, reverse=not op.reverse,
-                   last=[True] * n_carry + [False] * (len(trace.d_seq_at) + len(trace.hoisted)))
-    d_inits, d_accumulated = results[:op.n_states], results[op.n_states:n_carry]
-    d_seqs = results[n_carry:n_carry + len(trace.d_seq_at)]
-    d_hoisted = [_product_over_time(sources[kind][index], g_stacked)
-                 for (_, kind, index), g_stacked in zip(trace.hoisted, results[n_carry + len(d_seqs):])]
-    out: list[Variable | None] = [None] * len(node.inputs)
-    base = 1 + len(seqs)
-    for i, d in zip(trace.d_seq_at, d_seqs):
-        out[1 + i] = d
-    for k, d in enumerate(d_inits):
-        out[base + k] = (d if to_inits[k] is None else d + to_inits[k]) if _is_float(inits[k]) else None
-    for i, d in zip(trace.accumulated, d_accumulated):
-        out[base + op.n_states + i] = d
-    for (i, _, _), d in zip(trace.hoisted, d_hoisted):
-        out[base + op.n_states + i] = d
-    return out
+    sources = {"seq": inputs.sequences, "prev": [h[1:] if op.reverse else h[:-1] for h in histories],
+               "saved": saved}
+    backward = _backward_scan(op, trace, inputs, sources, [per_step[k] for k in stacked], grads)
+    d_free: list[Variable | None] = [None] * len(inputs.free)
+    for i, d in zip(trace.accumulated, backward.d_accumulated):
+        d_free[i] = d
+    for hoisted, g in zip(trace.hoisted, backward.g_hoisted):
+        d_free[hoisted.free] = _product_over_time(sources[hoisted.source][hoisted.index], g)
+    d_seqs: list[Variable | None] = [None] * len(inputs.sequences)
+    for i, d in zip(trace.d_seq_at, backward.d_sequences):
+        d_seqs[i] = d
+    d_inits = [(d if extra is None else d + extra) if _is_float(init) else None
+               for d, extra, init in zip(backward.d_inits, to_inits, inputs.states)]
+    return op.signature.join_inputs(ScanInputs(None, d_seqs, d_inits, d_free))
+
+
+def _saved_values(op: Scan, node: Node, trace: _BackwardStep) -> tuple[list[Variable], list[Variable]]:
+    """The forward values the backward step reads, stacked over time, and the history
+    of every state, from the augmented forward scan (and the last of the saved shapes,
+    which ``trace`` reads)."""
+    originals = list({id(v): v for v, _ in trace.saved}.values())
+    forward = _forward_values(op, node, originals, trace.saved_shapes)
+    trace.shape_values = forward.shapes
+    by_source = {id(v): stacked for v, stacked in zip(originals, forward.values)}
+    return [_over_time(by_source[id(v)], specs) for v, specs in trace.saved], forward.histories
+
+
+def _backward_scan(op: Scan, trace: _BackwardStep, inputs: ScanInputs, sources: dict,
+                   incoming: list[Variable], grads: list[Variable]) -> _BackwardResults:
+    """The scan of the step's vjp over reversed time."""
+    carries = [grads[k] if op.last[k] else zeros_like(init) for k, init in enumerate(inputs.states)]
+    accumulators = [zeros_like(inputs.free[i]) for i in trace.accumulated]
+    n_carry, n_seq = len(carries) + len(accumulators), len(trace.d_seq_at)
+    results = scan(trace.step, sequences=inputs.sequences + sources["prev"] + incoming + sources["saved"],
+                   states=carries + accumulators, reverse=not op.reverse,
+                   last=[True] * n_carry + [False] * (n_seq + len(trace.hoisted)))
+    return _BackwardResults(results[:len(carries)], results[len(carries):n_carry],
+                            results[n_carry:n_carry + n_seq], results[n_carry + n_seq:])
+
+
+class _StepGradients(NamedTuple):
+    """What the backward step computes at one time step: the gradients of the previous
+    states, of the float free variables and of the float sequence slices."""
+
+    prev: list[Variable]
+    free: list[Variable]
+    seqs: list[Variable]
+
+    def flat(self) -> list[Variable]:
+        return self.prev + self.free + self.seqs
+
+    def like(self, flat: list[Variable]) -> _StepGradients:
+        """``flat`` (laid out as :meth:`flat`) by part."""
+        n_prev, n_free = len(self.prev), len(self.free)
+        return _StepGradients(flat[:n_prev], flat[n_prev:n_prev + n_free], flat[n_prev + n_free:])
 
 
 class _BackwardStep:
@@ -81,45 +133,62 @@ class _BackwardStep:
         self.prev = [Variable(v.type) for v in op.state_in]
         self.g = [Variable(TensorType(g.type.dtype, g.type.shape[1:])) for g in stacked_grads]
         self.carries = [Variable(v.type) for v in op.state_in]
-        leaves = [Variable(f.type, name=f.name) for f in op.free]
         self.d_seq_at = [i for i, s in enumerate(seqs) if _is_float(s)]
+        leaves = [Variable(f.type, name=f.name) for f in op.free]
         d_free_at = [i for i, f in enumerate(op.free) if _is_float(f)]
-        outs, clones = clone_with_mapping(op.step_outputs, dict(zip(op.seq_in, self.x))
-                                          | dict(zip(op.state_in, self.prev)) | dict(zip(op.free, leaves)))
-        wrt = [self.x[i] for i in self.d_seq_at] + self.prev + [leaves[i] for i in d_free_at]
-        gs = grad(None, wrt, known_grads=_seed(outs, stacked, self.g, self.carries),
-                  disconnected_inputs="zero")
-        n_x = len(self.d_seq_at)
-        targets = gs[n_x:n_x + op.n_states] + gs[n_x + op.n_states:] + gs[:n_x]
-        saved, placeholders, targets = _cut_at_forward_values(op, clones, targets, self.placeholders + leaves)
-        # shapes do not change from step to step: the last one serves every step
-        shapes = [i for i, (v, _) in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)]
-        self.saved = [v for i, v in enumerate(saved) if i not in shapes]
-        self.s = [p for i, p in enumerate(placeholders) if i not in shapes]
-        self.saved_shapes = [saved[i][0] for i in shapes]
-        self.shape_placeholders = [placeholders[i] for i in shapes]
-        self.shape_values: list[Variable] = []
-        d_free = targets[op.n_states:op.n_states + len(d_free_at)]
-        self.hoisted, self.accumulated, hoisted_g, self.accumulators = [], [], [], []
-        for i, d in zip(d_free_at, d_free):
-            product = self._outer_product_over_batch(d)
-            if product is not None:
-                self.hoisted.append((i, *product[0]))
-                hoisted_g.append(product[1])
-            else:
-                self.accumulated.append(i)
-                self.accumulators.append((Variable(op.free[i].type), d))
+        gradients, clones = self._step_gradients(op, leaves, d_free_at, stacked)
+        saved, placeholders, flat = _cut_at_forward_values(op, clones, gradients.flat(), self.placeholders + leaves)
+        self._keep_saved(saved, placeholders)
+        gradients = gradients.like(flat)
+        hoisted_g = self._split_free(op, d_free_at, gradients.free)
         new_accumulators = [a + d for a, d in self.accumulators]
-        self.targets = clone_replace(targets[:op.n_states] + new_accumulators
-                                     + targets[op.n_states + len(d_free_at):] + hoisted_g,
+        self.targets = clone_replace(gradients.prev + new_accumulators + gradients.seqs + hoisted_g,
                                      dict(zip(leaves, free)))
 
     @property
     def placeholders(self) -> list[Variable]:
         return self.x + self.prev + self.g + self.carries
 
+    def _step_gradients(self, op: Scan, leaves: list[Variable], d_free_at: list[int],
+                        stacked: list[int]) -> tuple[_StepGradients, dict]:
+        """The vjp of one forward step on this step's placeholders (free variables as
+        fresh ``leaves``), and the map from forward variables to their copies."""
+        outs, clones = clone_with_mapping(op.step_outputs, dict(zip(op.seq_in, self.x))
+                                          | dict(zip(op.state_in, self.prev)) | dict(zip(op.free, leaves)))
+        wrt = [self.x[i] for i in self.d_seq_at] + self.prev + [leaves[i] for i in d_free_at]
+        gs = grad(None, wrt, known_grads=_seed(outs, stacked, self.g, self.carries), disconnected_inputs="zero")
+        n_x = len(self.d_seq_at)
+        return _StepGradients(gs[n_x:n_x + op.n_states], gs[n_x + op.n_states:], gs[:n_x]), clones
+
+    def _keep_saved(self, saved: list, placeholders: list[Variable]) -> None:
+        """Record the forward values to save and their placeholders; shapes do not change
+        from step to step, so the last one serves every step."""
+        shapes = {i for i, (v, _) in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)}
+        self.saved = [v for i, v in enumerate(saved) if i not in shapes]
+        self.s = [p for i, p in enumerate(placeholders) if i not in shapes]
+        self.saved_shapes = [saved[i][0] for i in sorted(shapes)]
+        self.shape_placeholders = [placeholders[i] for i in sorted(shapes)]
+        self.shape_values: list[Variable] = []
+
+    def _split_free(self, op: Scan, d_free_at: list[int], d_free: list[Variable]) -> list[Variable]:
+        """Sort the free variables' gradients into hoisted products and accumulators;
+        returns the per-step ``g`` of each hoisted product."""
+        self.hoisted: list[_Hoisted] = []
+        self.accumulated: list[int] = []
+        self.accumulators: list[tuple[Variable, Variable]] = []
+        hoisted_g = []
+        for i, d in zip(d_free_at, d_free):
+            product = self._outer_product_over_batch(d)
+            if product is not None:
+                self.hoisted.append(_Hoisted(i, *product[0]))
+                hoisted_g.append(product[1])
+            else:
+                self.accumulated.append(i)
+                self.accumulators.append((Variable(op.free[i].type), d))
+        return hoisted_g
+
     def _outer_product_over_batch(self, d: Variable):
-        """``((kind, index), g)`` when ``d`` is ``a.T @ g`` with ``a`` a sequence slice."""
+        """``((source, index), g)`` when ``d`` is ``a.T @ g`` with ``a`` a sequence slice."""
         owner = d.owner
         if owner is not None and isinstance(owner.op, SumTo) and owner.inputs[0].ndim == d.ndim:
             owner = owner.inputs[0].owner
@@ -129,10 +198,10 @@ class _BackwardStep:
         if a_t.owner is None or not isinstance(a_t.owner.op, Transpose) or a_t.ndim != 2 or g.ndim != 2:
             return None
         a = a_t.owner.inputs[0]
-        for kind, group in (("seq", self.x), ("prev", self.prev), ("saved", self.s)):
+        for source, group in (("seq", self.x), ("prev", self.prev), ("saved", self.s)):
             for index, placeholder in enumerate(group):
                 if a is placeholder:
-                    return (kind, index), g
+                    return (source, index), g
         return None
 
     def step(self, *args: Variable) -> list[Variable]:
@@ -221,19 +290,25 @@ def _incoming(op: Scan, grads: list[Variable]) -> tuple[dict[int, Variable], lis
     return per_step, to_inits
 
 
-def _forward_values(op: Scan, node, values: list[Variable], shapes: list[Variable]
-                    ) -> tuple[list[Variable], list[Variable], list[Variable]]:
+class _ForwardValues(NamedTuple):
+    """What the augmented forward scan gives the backward pass."""
+
+    values: list[Variable]  # the saved values, stacked over time
+    histories: list[Variable]  # every state with its initial value
+    shapes: list[Variable]  # the last of each saved shape
+
+
+def _forward_values(op: Scan, node: Node, values: list[Variable], shapes: list[Variable]) -> _ForwardValues:
     """From an augmented forward scan: the stacked ``values``, the history of every
     state and the last of the ``shapes``. The compiler runs the augmented scan in
-    place of the plain one (:mod:`brickwork.graph.rewrites`)."""
+    place of the plain one (``Op.extends``, :mod:`brickwork.graph.rewrites`)."""
     if not op.n_states and not values and not shapes:
-        return [], [], []
+        return _ForwardValues([], [], [])
     augmented = Scan(op.seq_in, op.state_in, op.free, op.step_outputs + values + shapes, op.reverse,
                      op.last + (False,) * len(values) + (True,) * len(shapes), history=True, augments=op)
-    outputs = augmented(*node.inputs)
-    outputs = [outputs] if isinstance(outputs, Variable) else outputs
-    n, m = len(op.step_outputs), len(op.step_outputs) + len(values)
-    return outputs[n:m], outputs[m + len(shapes):], outputs[m:m + len(shapes)]
+    outputs = augmented.signature.outputs(augmented.make_node(*node.inputs).outputs)
+    added = outputs.step[len(op.step_outputs):]
+    return _ForwardValues(added[:len(values)], outputs.histories, added[len(values):])
 
 
 def _product_over_time(a: Variable, g: Variable) -> Variable:

@@ -69,6 +69,16 @@ class Op:
         The inputs ``perform_into`` may be given as ``out`` (its kernel reads
         them no more after it starts writing); None for any input. ``()``
         when the result may go into a fresh array only.
+    extends : Op or None
+        An op this one computes everything of, and more, on the same inputs
+        (a scan that also saves values for its backward pass extends the
+        plain scan). The compiler runs a node of this op in place of a node
+        of ``extends`` on the same inputs (:mod:`brickwork.graph.rewrites`),
+        taking the plain node's outputs from :meth:`standing_for`.
+
+    Ops that run a graph of their own (the scan, :mod:`brickwork.scan`) say
+    so with :meth:`inner_outputs` and :meth:`unrolled`; how they run is their
+    ``perform``, like any op.
     """
 
     props: tuple[str, ...] = ()
@@ -78,6 +88,7 @@ class Op:
     passes_through = False
     perform_into: Callable[..., Any] | None = None
     inplace_positions: tuple[int, ...] | None = None
+    extends: Op | None = None
 
     def __call__(self, *inputs: Any) -> Variable | list[Variable]:
         node = self.make_node(*inputs)
@@ -131,6 +142,31 @@ class Op:
                 return None
             values.append(value)
         return np.asarray(self.perform(*values))
+
+    def standing_for(self, node: Node, plain: Node) -> list[Variable]:
+        """The outputs of ``node`` that stand for each output of ``plain``, in order.
+
+        Asked only of an op with ``extends``, for ``plain``, a node of that op
+        on the same inputs as ``node``.
+        """
+        raise NotImplementedError(f"{self!r} extends no op")
+
+    def inner_outputs(self) -> list[Variable]:
+        """The outputs of the graph this op runs inside itself (a scan's step), else none.
+
+        Walks that must see every op descend into them, such as finding the
+        random streams a graph draws from (:func:`~brickwork.tensor.random.random_streams`).
+        """
+        return []
+
+    def unrolled(self, node: Node, n_steps: int) -> list[Variable] | None:
+        """``node``'s outputs as a graph without this op, for an op that runs a graph
+        in a loop (a scan written out for ``n_steps`` steps); None for other ops.
+
+        :func:`~brickwork.graph.unroll.unroll` relies on it: the reference
+        evaluator and the tests hold compiled loops to the unrolled graph.
+        """
+        return None
 
     def _key(self) -> tuple:
         return (type(self),) + tuple(_hashable(getattr(self, p)) for p in self.props)

@@ -19,6 +19,7 @@ from .. import config
 from .op import Op
 from .shape import as_shape, static_entries
 from .variable import TensorType, Variable, as_variable
+from .walk import toposort
 
 
 class RandomDraw(Op):
@@ -145,14 +146,12 @@ class RandomStreams:
 
 def random_streams(outputs: Any) -> list[RandomStreams]:
     """The random streams ``outputs`` draw from, in graph order, scan steps included."""
-    from ..scan.op import Scan
-    from .walk import toposort
     found: dict[int, RandomStreams] = {}
     pending = [list(outputs)]
     while pending:
         for node in toposort(pending.pop()):
             if isinstance(node.op, (RandomDraw, CategoricalDraw)):
                 found.setdefault(id(node.op.streams), node.op.streams)
-            elif isinstance(node.op, Scan) and not node.op.pure:
-                pending.append(node.op.step_outputs)
+            elif not node.op.pure:
+                pending.append(node.op.inner_outputs())
     return list(found.values())
