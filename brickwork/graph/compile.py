@@ -15,7 +15,7 @@ function owns and that nothing alive can see (:mod:`brickwork.graph.inplace`),
 so the in-place pass never changes a result. A result that is a view, an
 argument, a constant or repeated is copied before it is returned: the caller
 owns what it gets, and no later call changes it (a scan reuses a pooled
-buffer only when nothing refers to it any more, :mod:`brickwork.scan.runner`).
+buffer only when nothing refers to it any more, :mod:`brickwork.scan.pool`).
 """
 
 from __future__ import annotations
