@@ -45,6 +45,14 @@ class _Hoisted(NamedTuple):
     index: int  # its position there
 
 
+class _Saved(NamedTuple):
+    """A forward value the backward step reads: the value the forward scan stacks, and
+    the constant slices of it the step reads (one gate of several computed together)."""
+
+    value: Variable
+    slices: tuple
+
+
 class _BackwardResults(NamedTuple):
     """The outputs of the backward scan, by part."""
 
@@ -82,11 +90,11 @@ def _saved_values(op: Scan, node: Node, trace: _BackwardStep) -> tuple[list[Vari
     """The forward values the backward step reads, stacked over time, and the history
     of every state, from the augmented forward scan (and the last of the saved shapes,
     which ``trace`` reads)."""
-    originals = list({id(v): v for v, _ in trace.saved}.values())
+    originals = list({id(saved.value): saved.value for saved in trace.saved}.values())
     forward = _forward_values(op, node, originals, trace.saved_shapes)
     trace.shape_values = forward.shapes
     by_source = {id(v): stacked for v, stacked in zip(originals, forward.values)}
-    return [_over_time(by_source[id(v)], specs) for v, specs in trace.saved], forward.histories
+    return [_over_time(by_source[id(saved.value)], saved.slices) for saved in trace.saved], forward.histories
 
 
 def _backward_scan(op: Scan, trace: _BackwardStep, inputs: ScanInputs, sources: dict,
@@ -160,13 +168,14 @@ class _BackwardStep:
         n_x = len(self.d_seq_at)
         return _StepGradients(gs[n_x:n_x + op.n_states], gs[n_x + op.n_states:], gs[:n_x]), clones
 
-    def _keep_saved(self, saved: list, placeholders: list[Variable]) -> None:
+    def _keep_saved(self, saved: list[_Saved], placeholders: list[Variable]) -> None:
         """Record the forward values to save and their placeholders; shapes do not change
         from step to step, so the last one serves every step."""
-        shapes = {i for i, (v, _) in enumerate(saved) if v.owner is not None and isinstance(v.owner.op, Shape)}
+        shapes = {i for i, one in enumerate(saved) if one.value.owner is not None
+                  and isinstance(one.value.owner.op, Shape)}
         self.saved = [v for i, v in enumerate(saved) if i not in shapes]
         self.s = [p for i, p in enumerate(placeholders) if i not in shapes]
-        self.saved_shapes = [saved[i][0] for i in sorted(shapes)]
+        self.saved_shapes = [saved[i].value for i in sorted(shapes)]
         self.shape_placeholders = [placeholders[i] for i in sorted(shapes)]
         self.shape_values: list[Variable] = []
 
@@ -232,12 +241,12 @@ def _cut_at_forward_values(op: Scan, clones: dict, targets: list[Variable], stop
         cut.update((id(v), v) for v in node.inputs if id(v) in forward)
     cut.update((id(v), v) for v in targets if id(v) in forward)
     inner_ids = {id(v) for node in inner for v in node.outputs}
-    saved: dict[tuple, tuple[tuple[Variable, tuple], Variable]] = {}
+    saved: dict[tuple, tuple[_Saved, Variable]] = {}
     replacements = {}
     for clone_id, clone in cut.items():
         source, specs = _view_source(forward[clone_id], inner_ids)
         key = (id(source), specs)
-        replacements[clone] = saved.setdefault(key, ((source, specs), Variable(clone.type)))[1]
+        replacements[clone] = saved.setdefault(key, (_Saved(source, specs), Variable(clone.type)))[1]
     rewritten = clone_replace(targets, replacements)
     return [o for o, _ in saved.values()], [p for _, p in saved.values()], rewritten
 
