@@ -8,6 +8,7 @@ from brickwork.graph.inplace import Kernel
 from brickwork.tensor.elemwise import Elemwise, Exp, Sigmoid, Where
 from brickwork.tensor.op import Op
 from brickwork.tensor.shape import Shape
+from brickwork.tensor.walk import toposort
 from brickwork.testing import check_grads
 
 TOLERANCE = {"rtol": 1e-12, "atol": 0}  # float64, the same operations in the same order
@@ -20,6 +21,17 @@ def test_every_capability_has_a_safe_default():
     assert op.as_ufunc([]) is None
     node = Shape().make_node(tensor.matrix("x"))
     assert op.static_value(node, depth=0) is None
+    assert op.extends is None and op.inner_outputs() == [] and op.unrolled(node, 3) is None
+
+
+def test_a_scan_declares_its_inner_graph_and_the_scan_it_extends():
+    x, h0 = tensor.tensor3("x", dtype="float64"), tensor.matrix("h0", dtype="float64")
+    h = tensor.scan(lambda x_t, h: tensor.tanh(x_t + h), sequences=[x], states=[h0])[0]
+    plain = h.owner
+    assert plain.op.inner_outputs() == plain.op.step_outputs and plain.op.extends is None
+    (augmented,) = {n for n in toposort([grad(h.sum(), x)]) if n.op.extends is plain.op}
+    assert augmented.inputs == plain.inputs
+    assert augmented.op.standing_for(augmented, plain)[0] is augmented.outputs[0]
 
 
 def test_an_elemwise_kernel_must_be_a_ufunc():
