@@ -146,3 +146,13 @@ def test_model_top_bricks_brickless_parameters_and_name_collisions():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Model(mlp.apply(x))
+
+
+def test_variables_in_blocks_order_with_auxiliaries_last():
+    x = tensor.matrix("x")
+    first, second = Linear(4, 3, name="first"), Linear(3, 2, name="second")
+    cg = ComputationGraph(second.apply(first.apply(x)))
+    W1, W2 = VariableFilter(roles=[WEIGHT])(cg.variables)
+    assert W1 is first.W and W2 is second.W
+    norms = [v for v in cg.variables if v.name in ("W_norm", "b_norm")]
+    assert len(norms) == 4 and cg.variables.index(norms[0]) > cg.variables.index(cg.outputs[0])

@@ -37,7 +37,9 @@ class ComputationGraph:
         self.variables = walk_variables(self.outputs)
         self.auxiliary_variables = _auxiliary(self.variables)
         if self.auxiliary_variables:
-            self.variables = walk_variables(self.outputs + self.auxiliary_variables)
+            # the outputs' own variables keep their order (as in Blocks); the auxiliaries' come after
+            seen = {id(v) for v in self.variables}
+            self.variables += [v for v in walk_variables(self.auxiliary_variables) if id(v) not in seen]
 
     @property
     def inputs(self) -> list[Variable]:
