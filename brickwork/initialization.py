@@ -39,7 +39,7 @@ class Constant(NdarrayInitialization):
     def __init__(self, constant: Any):
         self.constant = constant
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return np.broadcast_to(np.asarray(self.constant, dtype=float), shape).copy()
 
 
@@ -49,7 +49,7 @@ class IsotropicGaussian(NdarrayInitialization):
     def __init__(self, std: float = 1.0, mean: float = 0.0):
         self.std, self.mean = std, mean
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return rng.normal(self.mean, self.std, size=shape)
 
 
@@ -62,7 +62,7 @@ class Uniform(NdarrayInitialization):
         self.mean = mean
         self.width = width if width is not None else std * np.sqrt(12)
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return rng.uniform(self.mean - self.width / 2, self.mean + self.width / 2, size=shape)
 
 
@@ -72,7 +72,7 @@ class Identity(NdarrayInitialization):
     def __init__(self, mult: float = 1.0):
         self.mult = mult
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         if len(shape) != 2:
             raise BrickError(f"Identity initializes matrices, not shape {shape}")
         return self.mult * np.eye(*shape)
@@ -87,7 +87,7 @@ class Orthogonal(NdarrayInitialization):
     def __init__(self, scale: float = 1.0):
         self.scale = scale
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         if len(shape) != 2:
             raise BrickError(f"Orthogonal initializes matrices, not shape {shape}")
         rows, cols = shape
@@ -104,7 +104,7 @@ class Sparse(NdarrayInitialization):
         self.num_init, self.weights_init = num_init, weights_init
         self.sparse_init = sparse_init or Constant(0.0)
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         if len(shape) != 2:
             raise BrickError(f"Sparse initializes matrices, not shape {shape}")
         out = self.sparse_init.generate(rng, shape)
@@ -129,7 +129,7 @@ class GlorotUniform(NdarrayInitialization):
     def __init__(self, gain: float = 1.0):
         self.gain = gain
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
         limit = self.gain * np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, size=shape)
@@ -141,7 +141,7 @@ class GlorotNormal(NdarrayInitialization):
     def __init__(self, gain: float = 1.0):
         self.gain = gain
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
         return rng.normal(0.0, self.gain * np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
@@ -149,7 +149,7 @@ class GlorotNormal(NdarrayInitialization):
 class HeUniform(NdarrayInitialization):
     """Uniform in ``±sqrt(6 / fan_in)`` (He et al., for rectifiers)."""
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         limit = np.sqrt(6.0 / _fans(shape)[0])
         return rng.uniform(-limit, limit, size=shape)
 
@@ -157,5 +157,5 @@ class HeUniform(NdarrayInitialization):
 class HeNormal(NdarrayInitialization):
     """Normal with std ``sqrt(2 / fan_in)``."""
 
-    def generate(self, rng, shape):
+    def generate(self, rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
         return rng.normal(0.0, np.sqrt(2.0 / _fans(shape)[0]), size=shape)

@@ -6,8 +6,9 @@ it defines whose names do not start with ``_``). Public methods and
 properties of public classes need a docstring too (their own or one they
 inherit). A name counts as documented when an ``automodule`` directive with
 ``:members:`` (all, or a list naming it) covers its own module or the public
-module, or an ``autoclass``/``autofunction`` names it. The failure message
-lists exactly what is missing.
+module, or an ``autoclass``/``autofunction`` names it. Public functions and
+methods have complete type hints. Each failure message lists exactly what is
+missing.
 """
 
 import importlib
@@ -111,6 +112,25 @@ def test_every_public_name_is_in_the_reference():
                       if not (_covered(modules, single, home, name) or _covered(modules, single, public, name))})
     assert not missing, ("public names missing from the API reference in docs/ (add them to an "
                          "automodule's :members: in docs/api.rst):\n  " + "\n  ".join(missing))
+
+
+def _unannotated(function) -> bool:
+    signature = inspect.signature(function)
+    parameters = [p for p in signature.parameters.values() if p.name not in ("self", "cls")]
+    return signature.return_annotation is inspect.Signature.empty or any(
+        p.annotation is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in parameters)
+
+
+def test_public_methods_have_type_hints():
+    missing = set()
+    for _, _, obj, _ in _public_objects():
+        if inspect.isclass(obj):
+            for _, member in _methods(obj):
+                function = member.fget if isinstance(member, property) else getattr(member, "__func__", member)
+                if inspect.isfunction(function) and _unannotated(function):
+                    missing.add(f"{function.__module__}.{function.__qualname__}")
+    assert not missing, "public methods without complete type hints:\n  " + "\n  ".join(sorted(missing))
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)

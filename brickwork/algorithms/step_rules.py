@@ -64,7 +64,7 @@ class Scale(StepRule):
         super().__init__()
         self.learning_rate = _scalar(learning_rate, "learning_rate")
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         return self.learning_rate * previous_step, []
 
 
@@ -75,7 +75,7 @@ class BasicMomentum(StepRule):
         super().__init__()
         self.momentum = _scalar(momentum, "momentum")
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         velocity = self._slot(parameter, "velocity")
         step = self.momentum * velocity + previous_step
         return step, [(velocity, step)]
@@ -97,7 +97,7 @@ class CompositeRule(StepRule):
         """The same as ``components``."""
         return self.components
 
-    def compute_steps(self, previous_steps):
+    def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
         updates = []
         for rule in self.components:
             previous_steps, more = rule.compute_steps(previous_steps)
@@ -106,7 +106,7 @@ class CompositeRule(StepRule):
             updates.extend(more)
         return previous_steps, updates
 
-    def state_variables(self):
+    def state_variables(self) -> list[SharedVariable]:
         return [v for rule in self.components for v in rule.state_variables()]
 
 
@@ -126,7 +126,7 @@ class AdaGrad(StepRule):
         super().__init__()
         self.learning_rate, self.epsilon = _scalar(learning_rate, "learning_rate"), epsilon
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         total = self._slot(parameter, "sum_of_squares")
         new_total = total + previous_step ** 2
         step = self.learning_rate * previous_step / (tensor.sqrt(new_total) + self.epsilon)
@@ -141,7 +141,7 @@ class AdaDelta(StepRule):
         _check_decay(type(self).__name__, decay_rate)
         self.decay_rate, self.epsilon = decay_rate, epsilon
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         grads, steps = self._slot(parameter, "mean_square_grad"), self._slot(parameter, "mean_square_step")
         rho, eps = self.decay_rate, self.epsilon
         new_grads = rho * grads + (1 - rho) * previous_step ** 2
@@ -171,7 +171,7 @@ class BasicRMSProp(StepRule):
         self.max_scaling = max_scaling
         self.epsilon = 1.0 / max_scaling
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         mean_square = self._slot(parameter, "mean_square")
         new = self.decay_rate * mean_square + (1 - self.decay_rate) * previous_step ** 2
         rms = tensor.maximum(tensor.sqrt(new), self.epsilon)
@@ -203,7 +203,7 @@ class Adam(StepRule):
         self.time = _scalar(0.0, "adam_time")
         self._state.append(self.time)
 
-    def compute_steps(self, previous_steps):
+    def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
         t = self.time + 1
         beta1 = self.beta1 * self.decay_factor ** (t - 1) if self.decay_factor != 1 else self.beta1
         correction = tensor.sqrt(1 - self.beta2 ** t) / (1 - beta1 ** t)
@@ -232,7 +232,7 @@ class StepClipping(StepRule):
         super().__init__()
         self.threshold = _scalar(threshold, "threshold") if threshold is not None else None
 
-    def compute_steps(self, previous_steps):
+    def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
         if self.threshold is None:
             return OrderedDict(previous_steps), []
         norm = global_norm(previous_steps)
@@ -254,7 +254,7 @@ class VariableClipping(StepRule):
             raise TrainingError(f"VariableClipping: each axis may be given once, got {axis!r}")
         self.threshold, self.axis = threshold, tuple(sorted(axes)) or None
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         if self.axis is not None and max(self.axis) >= parameter.ndim:
             raise TrainingError(f"VariableClipping: axis {self.axis} is out of range for "
                                 f"{parameter.name!r} with ndim={parameter.ndim}")
@@ -280,11 +280,11 @@ class RemoveNotFinite(StepRule):
         self.scaler = scaler
         self._all_finite = None
 
-    def compute_step(self, parameter, previous_step):
+    def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
         finite = tensor.isfinite(previous_step.sum())
         return tensor.where(finite, previous_step, (1 - self.scaler) * parameter), []
 
-    def compute_steps(self, previous_steps):
+    def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
         self._all_finite = tensor.isfinite(global_norm(previous_steps)) if previous_steps else None
         return super().compute_steps(previous_steps)
 
@@ -302,13 +302,13 @@ class Restrict(StepRule):
         super().__init__()
         self.step_rule, self.variables = step_rule, list(variables)
 
-    def compute_steps(self, previous_steps):
+    def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
         chosen = OrderedDict((p, s) for p, s in previous_steps.items()
                              if any(p is q for q in self.variables))
         steps, updates = self.step_rule.compute_steps(chosen)
         return OrderedDict((p, steps.get(p, s)) for p, s in previous_steps.items()), updates
 
-    def state_variables(self):
+    def state_variables(self) -> list[SharedVariable]:
         return self.step_rule.state_variables()
 
 

@@ -24,7 +24,7 @@ class TrackTheBest(Extension):
         self.choose_best = choose_best
         self.best: float | None = None
 
-    def do(self, callback, *args):
+    def do(self, callback: str, *args: Any) -> None:
         value = self.log.current_row.get(self.record_name)
         if value is None:
             return
@@ -60,7 +60,7 @@ class FinishIfNoImprovementAfter(Extension):
         self.best_epoch = self.best_iteration = 0
         self.best_values: list | None = None
 
-    def do(self, callback, *args):
+    def do(self, callback: str, *args: Any) -> None:
         status, parameters = self.main_loop.status, getattr(self.main_loop.algorithm, "parameters", [])
         if self.log.current_row.get(self.notification_name):
             self.best_epoch, self.best_iteration = status["epochs_done"], status["iterations_done"]

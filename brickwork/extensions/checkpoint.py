@@ -113,7 +113,7 @@ class Checkpoint(Extension):
         super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches, **conditions)
         self.path = path
 
-    def do(self, callback, *args):
+    def do(self, callback: str, *args: Any) -> None:
         _, from_user = self.parse_args(callback, args)
         path = from_user[0] if from_user else self.path
         save_checkpoint(self.main_loop, path)
@@ -127,7 +127,7 @@ class Load(Extension):
         super().__init__(before_training=True)
         self.path, self.must_exist = path, must_exist
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         if os.path.exists(self.path):
             load_checkpoint(self.main_loop, self.path)
         elif self.must_exist:

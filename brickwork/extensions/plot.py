@@ -36,7 +36,7 @@ class Plot(Extension):
         self.path, self.channels = path, list(channels)
         self.title, self.ylabel = title or ", ".join(self.channels), ylabel
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         self.draw().savefig(self.path)
 
     def draw(self) -> Any:

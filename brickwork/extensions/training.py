@@ -30,7 +30,7 @@ class FinishAfter(Extension):
         super().__init__(**conditions)
         self.after_n_epochs, self.after_n_batches = after_n_epochs, after_n_batches
 
-    def do(self, callback, *args):
+    def do(self, callback: str, *args: Any) -> None:
         status = self.main_loop.status
         counted = self.after_n_batches is not None or self.after_n_epochs is not None
         if not counted or (self.after_n_batches is not None and status["iterations_done"] >= self.after_n_batches) \
@@ -52,7 +52,7 @@ class Printing(Extension):
         super().__init__(every_n_epochs=every_n_epochs, every_n_batches=every_n_batches, **conditions)
         self.stream = stream
 
-    def do(self, callback, *args):
+    def do(self, callback: str, *args: Any) -> None:
         status = self.main_loop.status
         row = {k: v for k, v in self.log.current_row.items() if np.ndim(v) == 0}
         values = "  ".join(f"{k} {v:.6g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items())
@@ -73,7 +73,7 @@ class ProgressBar(Extension):
         super().__init__(before_epoch=True, after_batch=True, after_epoch=True, after_training=True)
         self.bar, self.started = None, 0.0
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         if callback == "before_epoch":
             self.started = time.perf_counter()
             self.bar = self._new_bar() if sys.stdout.isatty() else None
@@ -118,7 +118,7 @@ class Timing(Extension):
         super().__init__(before_training=True, before_epoch=True, after_epoch=True)
         self.start = self.epoch_start = 0.0
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         now = time.perf_counter()
         if callback == "before_training":
             self.start = now
@@ -150,7 +150,7 @@ class TrainingDataMonitoring(Extension):
         """The algorithm's name for ``variable``'s batch value: the cost itself is logged once, as ``cost``."""
         return "cost" if variable is getattr(self.main_loop.algorithm, "cost", None) else variable.name
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         names = [v.name for v in self.variables]
         if callback == "before_training":
             self.main_loop.algorithm.add_monitored([v for v in self.variables if self._reported_as(v) != "cost"])
@@ -196,6 +196,6 @@ class DataStreamMonitoring(Extension):
         args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
         return [float(v) for v in self._function(*args)]
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         for name, value in self.evaluate().items():
             self.log.current_row[f"{self.prefix}_{name}"] = value

@@ -81,7 +81,7 @@ class ModelCheckpoint(Extension):
         super().__init__(every_n_epochs=1, on_interrupt=True, after_training=True)
         self.model, self.path = model, path
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         self.model.save(self.path)
 
 
@@ -323,7 +323,7 @@ class _FinishAfterMore(FinishAfter):
         self.add_condition(["before_training"])
         self.more = (after_n_epochs, after_n_batches)
 
-    def do(self, callback):
+    def do(self, callback: str) -> None:
         if callback == "before_training":
             status = self.main_loop.status
             epochs, batches = self.more

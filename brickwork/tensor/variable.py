@@ -200,57 +200,57 @@ class Variable:
         from .shape import dimshuffle
         return dimshuffle(self, pattern)
 
-    def astype(self, dtype) -> Variable:
+    def astype(self, dtype: Any) -> Variable:
         """The values cast to ``dtype``."""
         return _e().cast(self, dtype)
 
     # -- reductions (see brickwork.tensor.reduction) -----------------------------
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The sum over ``axis`` (all by default)."""
         from .reduction import sum as sum_
         return sum_(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis=None, keepdims=False):
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The mean over ``axis`` (all by default)."""
         from .reduction import mean
         return mean(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The maximum over ``axis`` (all by default)."""
         from .reduction import max as max_
         return max_(self, axis=axis, keepdims=keepdims)
 
-    def min(self, axis=None, keepdims=False):
+    def min(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The minimum over ``axis`` (all by default)."""
         from .reduction import min as min_
         return min_(self, axis=axis, keepdims=keepdims)
 
-    def argmax(self, axis=None, keepdims=False):
+    def argmax(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The int64 index of the maximum along ``axis``."""
         from .reduction import argmax
         return argmax(self, axis=axis, keepdims=keepdims)
 
-    def argmin(self, axis=None, keepdims=False):
+    def argmin(self, axis: Any = None, keepdims: bool = False) -> Variable:
         """The int64 index of the minimum along ``axis``."""
         from .sorting import argmin
         return argmin(self, axis=axis, keepdims=keepdims)
 
-    def argsort(self, axis=-1):
+    def argsort(self, axis: int = -1) -> Variable:
         """The indices that sort the values along ``axis``."""
         from .sorting import argsort
         return argsort(self, axis=axis)
 
-    def sort(self, axis=-1):
+    def sort(self, axis: int = -1) -> Variable:
         """The values sorted along ``axis``."""
         from .sorting import sort
         return sort(self, axis=axis)
 
-    def cumsum(self, axis=0):
+    def cumsum(self, axis: int = 0) -> Variable:
         """The cumulative sum along ``axis``."""
         from .sorting import cumsum
         return cumsum(self, axis=axis)
 
-    def norm(self, L=2, axis=None):
+    def norm(self, L: int = 2, axis: Any = None) -> Variable:
         """The ``L``-norm over ``axis`` (all by default)."""
         from .reduction import norm
         return norm(self, L=L, axis=axis)
