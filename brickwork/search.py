@@ -69,38 +69,41 @@ class BeamSearch:
         return {n: found[n] for n in names if n in found}
 
     def _compile(self) -> None:
+        """Compile the functions of the contexts, the initial states and one search step."""
         generator = self.generator
         self.state_names = list(generator.generate.states)
         contexts = {n: _like(v, n) for n, v in self.contexts.items()}
         extra = self._preprocessed(contexts)
-        self.context_names = list(contexts)
-        self.extra_names = list(extra)
+        self.context_names, self.extra_names = list(contexts), list(extra)
         self.compute_contexts = function(self.inputs, list(self.contexts.values())) \
             if self.contexts else None
+        context_inputs = list(contexts.values())
+        self.compute_extra = function(context_inputs, list(extra.values())) if extra else None
+        extra = {n: _like(v, n) for n, v in extra.items()}
         batch = Variable(TensorType("int64", ()), name="beam_size")
         initial = generator.initial_states(batch, **contexts)
         initial = initial if isinstance(initial, list) else [initial]
-        context_inputs = list(contexts.values())
-        self.compute_extra = function(context_inputs, list(extra.values())) if extra else None
-        extra_inputs = [_like(v, n) for n, v in extra.items()]
-        extra = dict(zip(extra, extra_inputs))
         self.compute_initial = function(context_inputs + [batch], initial)
         states = {n: _like(v, n) for n, v in zip(self.state_names, initial)}
-        glimpses, readouts = generator.step_readouts(**states, **contexts, **extra)
+        self._compile_step(context_inputs + list(extra.values()), {**contexts, **extra}, states)
+
+    def _compile_step(self, inputs: list, contexts: dict, states: dict) -> None:
+        """The log-probabilities of the next output with this step's glimpses; the next states."""
+        generator = self.generator
+        glimpses, readouts = generator.step_readouts(**states, **contexts)
         emitter = generator.readout.emitter
         log_probs = emitter.log_probs(readouts) if hasattr(emitter, "log_probs") else \
             tensor.log(emitter.probs(readouts))
-        step_inputs = context_inputs + extra_inputs + list(states.values())
         self.glimpse_names = list(glimpses)
-        self.compute_log_probs = function(step_inputs, [log_probs] + list(glimpses.values()))
+        self.compute_log_probs = function(inputs + list(states.values()),
+                                          [log_probs] + list(glimpses.values()))
         chosen = _like(states["outputs"], "chosen")
         next_glimpses = {n: _like(v, n) for n, v in glimpses.items()}
-        plain = {n: v for n, v in states.items() if n in generator._state_names}
-        next_states = generator.step_states(chosen, **plain, **next_glimpses, **contexts, **extra)
+        plain = {n: v for n, v in states.items() if n in generator.transition.transition.apply.states}
+        next_states = generator.step_states(chosen, **plain, **next_glimpses, **contexts)
         self.transition_state_names = list(plain)
         self.compute_next_states = function(
-            context_inputs + extra_inputs + list(plain.values()) + list(next_glimpses.values())
-            + [chosen], next_states)
+            inputs + list(plain.values()) + list(next_glimpses.values()) + [chosen], next_states)
 
     def _preprocessed(self, contexts: dict) -> dict:
         transition = self.generator.transition

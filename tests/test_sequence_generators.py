@@ -195,3 +195,13 @@ def test_training_with_cost_lowers_it_and_the_generator_samples_what_it_learned(
     assert last < 0.2 * first
     samples = function([], generator.generate(n_steps=6, batch_size=20)[1])()
     assert (samples == counting[:, :1]).mean() > 0.9
+
+
+def test_readout_defaults_are_blocks_trivial_emitter_and_feedback():
+    readout = Readout(readout_dim=2, source_names=["states"])
+    assert isinstance(readout.emitter, TrivialEmitter) and isinstance(readout.feedback_brick, TrivialFeedback)
+    generator = SequenceGenerator(readout, SimpleRecurrent(dim=3, activation=Tanh()),
+                                  weights_init=initialization.IsotropicGaussian(0.5),
+                                  biases_init=initialization.Constant(0.0))
+    generator.initialize()
+    assert generator.get_dim("outputs") == 2 and generator.get_dim("feedback") == 2

@@ -164,27 +164,33 @@ class Readout(Initializable):
     source_names : list of str
         States, glimpses or contexts the readouts are computed from.
     emitter : SoftmaxEmitter, TrivialEmitter or a brick with their interface
+        Default ``TrivialEmitter(readout_dim)``.
     feedback_brick : LookupFeedback, TrivialFeedback or alike
+        Default ``TrivialFeedback(readout_dim)``.
     merge : brick, optional
-        Combines the sources; default :class:`~brickwork.bricks.Merge` (a linear
-        map of each, summed) into ``merged_dim``.
+        Combines the sources; default :class:`~brickwork.bricks.Merge` (a copy of
+        ``merge_prototype`` for each, summed) into ``merged_dim``.
     post_merge : Feedforward brick, optional
         Applied after ``merge``; default ``Bias(readout_dim)``.
     merged_dim : int, optional
         Output size of ``merge``; default ``readout_dim``.
+    merge_prototype : Feedforward brick, optional
+        For the default ``merge``; default ``Linear(use_bias=False)``.
     """
 
     @lazy(allocation=["source_dims"])
-    def __init__(self, readout_dim: int, source_names: list[str], emitter: Brick,
-                 feedback_brick: Brick, merge: Brick | None = None, post_merge: Brick | None = None,
-                 merged_dim: int | None = None, source_dims: list[int] | None = None,
+    def __init__(self, readout_dim: int, source_names: list[str], emitter: Brick | None = None,
+                 feedback_brick: Brick | None = None, merge: Brick | None = None,
+                 post_merge: Brick | None = None, merged_dim: int | None = None,
+                 merge_prototype: Brick | None = None, source_dims: list[int] | None = None,
                  **kwargs: Any):
         super().__init__(**kwargs)
         self.readout_dim, self.source_names = readout_dim, list(source_names)
         self.merged_dim = merged_dim or readout_dim
         self.source_dims = source_dims
-        self.emitter, self.feedback_brick = emitter, feedback_brick
-        self.merge = merge or Merge(self.source_names, name="merge")
+        self.emitter = emitter or TrivialEmitter(readout_dim, name="emitter")
+        self.feedback_brick = feedback_brick or TrivialFeedback(readout_dim, name="feedback")
+        self.merge = merge or Merge(self.source_names, prototype=merge_prototype, name="merge")
         self.post_merge = post_merge or Bias(name="bias")
         self.children = [self.emitter, self.feedback_brick, self.merge, self.post_merge]
 

@@ -67,6 +67,26 @@ def text_of(codes, alphabet: list[str]) -> str:
     return "".join(out)
 
 
+def train(generator: SequenceGenerator, lines: list[str], held_out: list[str], alphabet: list[str],
+          updates: int, rng: np.random.Generator) -> list[tuple[int, float]]:
+    """Adam on batches of 32 lines with ``cost``; the held-out bits per character now and then."""
+    y, mask = tensor.lmatrix("y"), tensor.matrix("mask")
+    cost = generator.cost(y, mask=mask)
+    cost.name = "cost"
+    algorithm = GradientDescent(cost=cost, step_rule=CompositeRule([StepClipping(5.0), Adam(0.003)]))
+    nats = function([y, mask], generator.cost_matrix(y, mask=mask).sum() / mask.sum())
+    valid_codes, valid_mask = encode(held_out, alphabet)
+    print(f"untrained: {float(nats(valid_codes, valid_mask)) / np.log(2):.2f} bits per character held out")
+    curve = []
+    for update in range(1, updates + 1):
+        codes, m = encode([lines[i] for i in rng.integers(len(lines), size=32)], alphabet)
+        algorithm.process_batch({"y": codes, "mask": m})
+        if update % max(updates // 6, 1) == 0:
+            curve.append((update, float(nats(valid_codes, valid_mask)) / np.log(2)))
+            print(f"update {update:5d}: held out {curve[-1][1]:.3f} bits per character", flush=True)
+    return curve
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m brickwork.examples verse", description=__doc__)
     parser.add_argument("--updates", type=int, default=1500)
@@ -78,27 +98,10 @@ def main(argv: list[str]) -> int:
     alphabet = [EOS] + sorted(set("".join(lines)))
     rng = np.random.default_rng(0)
     order = rng.permutation(len(lines))
-    held_out, train = [lines[i] for i in order[:200]], [lines[i] for i in order[200:]]
+    held_out, train_lines = [lines[i] for i in order[:200]], [lines[i] for i in order[200:]]
     print(f"{len(lines):,} lines, {len(alphabet)} symbols; {len(held_out)} lines held out")
     generator = build(len(alphabet), 32 if args.quick else args.dimension)
-    y, mask = tensor.lmatrix("y"), tensor.matrix("mask")
-    cost = generator.cost(y, mask=mask)
-    cost.name = "cost"
-    algorithm = GradientDescent(cost=cost, step_rule=CompositeRule([StepClipping(5.0), Adam(0.003)]))
-    nats = function([y, mask], generator.cost_matrix(y, mask=mask).sum() / mask.sum())
-    valid_codes, valid_mask = encode(held_out, alphabet)
-
-    def bits() -> float:
-        return float(nats(valid_codes, valid_mask)) / np.log(2)
-
-    print(f"untrained: {bits():.2f} bits per character held out")
-    updates, curve = 20 if args.quick else args.updates, []
-    for update in range(1, updates + 1):
-        codes, m = encode([train[i] for i in rng.integers(len(train), size=32)], alphabet)
-        algorithm.process_batch({"y": codes, "mask": m})
-        if update % max(updates // 6, 1) == 0:
-            curve.append((update, bits()))
-            print(f"update {update:5d}: held out {curve[-1][1]:.3f} bits per character", flush=True)
+    curve = train(generator, train_lines, held_out, alphabet, 20 if args.quick else args.updates, rng)
     save_curve(args.plot, {"held out": curve}, "Lines of verse, character GRU", "bits per character")
     samples = generator.generate(n_steps=80, batch_size=6)[1]
     print("sampled lines:")
