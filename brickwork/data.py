@@ -3,8 +3,10 @@
 A data stream is anything iterable again and again, each pass (an epoch)
 yielding batches: dicts from input name to array. :class:`ArrayStream` cuts
 arrays into shuffled batches; :class:`CallableStream` calls a function for
-each batch (the theanets style). Both can save and restore their position,
-so a run resumed from a checkpoint sees exactly the batches it would have.
+each batch (the theanets style); :class:`IterableStream` wraps any other
+re-iterable (a list of batches). All of them save and restore their position
+(``get_state``/``set_state``: plain data), so a run resumed from a checkpoint
+sees exactly the batches it would have.
 """
 
 from __future__ import annotations
@@ -90,27 +92,104 @@ class CallableStream:
     ``function`` returns a dict by input name, or a list of arrays matched to
     ``names`` (or, without names, to the algorithm's inputs in order), as in
     theanets, where ``generate()`` returns ``[inputs, targets]``.
+
+    Parameters
+    ----------
+    function : callable
+    batches_per_epoch : int
+    names : list of str, optional
+    rng : numpy.random.Generator or numpy.random.RandomState, optional
+        The generator ``function`` draws from. Its state is part of the
+        stream's state (see :meth:`get_state`); without it, the state of
+        NumPy's global generator (``numpy.random.seed``) is saved instead.
     """
 
     def __init__(self, function: Callable[[], Any], batches_per_epoch: int = 100,
-                 names: Sequence[str] | None = None):
+                 names: Sequence[str] | None = None, rng: Any = None):
         self.function, self.batches_per_epoch = function, batches_per_epoch
         self.names = list(names) if names is not None else None
+        self.rng = rng
+        self._position = 0
 
     def __len__(self) -> int:
         return self.batches_per_epoch
 
     def __iter__(self) -> Iterator[Any]:
-        for _ in range(self.batches_per_epoch):
+        while self._position < self.batches_per_epoch:
             batch = self.function()
+            self._position += 1
             yield dict(zip(self.names, batch)) if self.names and not isinstance(batch, Mapping) else batch
+        self._position = 0
+
+    def get_state(self) -> dict:
+        """The calls already made this epoch and the generator's state."""
+        return {"position": self._position, "rng": _generator_state(self.rng)}
+
+    def set_state(self, state: dict) -> None:
+        self._position = state["position"]
+        _set_generator_state(self.rng, state["rng"])
+
+
+def _generator_state(rng: Any) -> Any:
+    if rng is None:
+        kind, keys, position, has_gauss, cached = np.random.get_state()
+        return {"legacy": [kind, keys, position, has_gauss, cached]}
+    if isinstance(rng, np.random.RandomState):
+        return {"legacy": list(rng.get_state())}
+    return rng.bit_generator.state
+
+
+def _set_generator_state(rng: Any, state: Any) -> None:
+    if rng is None:
+        np.random.set_state(tuple(state["legacy"]))
+    elif isinstance(rng, np.random.RandomState):
+        rng.set_state(tuple(state["legacy"]))
+    else:
+        rng.bit_generator.state = state
+
+
+class IterableStream:
+    """A re-iterable of batches (a list, say) that remembers how far an epoch went.
+
+    An epoch cut short (by the end of training, or Ctrl-C) continues at the
+    next batch when iterated again or restored with :meth:`set_state`; the
+    batches already served are skipped, not served again.
+    """
+
+    def __init__(self, batches: Any):
+        self.batches = batches
+        self._position = 0
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[Any]:
+        for index, batch in enumerate(self.batches):
+            if index < self._position:
+                continue
+            self._position = index + 1
+            yield batch
+        self._position = 0
+
+    def get_state(self) -> dict:
+        """The batches already served this epoch."""
+        return {"position": self._position}
+
+    def set_state(self, state: dict) -> None:
+        self._position = state["position"]
 
 
 def as_stream(data: Any, **kwargs: Any) -> Any:
-    """``data`` as a stream: callables are wrapped, re-iterables returned as they are."""
+    """``data`` as a stream with a position: callables and plain re-iterables are wrapped.
+
+    Streams that save their own position (``get_state``/``set_state``) are
+    returned as they are.
+    """
+    if hasattr(data, "get_state") and hasattr(data, "set_state"):
+        return data
     if callable(data) and not hasattr(data, "__iter__"):
         return CallableStream(data, **kwargs)
-    return data
+    return IterableStream(data)
 
 
 def pad_sequences(sequences: Sequence[Any], dtype: Any = None, value: float = 0.0

@@ -11,6 +11,9 @@ The loop keeps a log: one row per iteration (``log[iterations_done]``,
 holding the batch's ``cost`` and ``total_gradient_norm`` and what extensions
 record) and a ``status`` (counters and flags). Ctrl-C lets the current batch
 finish, runs the ``on_interrupt`` extensions (a checkpoint, say) and stops.
+An epoch cut short (``status['epoch_started']`` still true) continues where
+it stopped when the loop runs again or resumes from a checkpoint: no second
+``before_epoch``, and the data stream serves the next batch.
 """
 
 from __future__ import annotations
@@ -113,9 +116,10 @@ class MainLoop:
             self.callback("on_resumption")
 
     def _run_epoch(self) -> None:
-        self.status["received_first_batch"] = False
-        self.status["epoch_started"] = True
-        self.callback("before_epoch")
+        if not self.status["epoch_started"]:  # else an epoch cut short goes on, as in Blocks
+            self.status["received_first_batch"] = False
+            self.status["epoch_started"] = True
+            self.callback("before_epoch")
         for batch in self.data_stream:
             self.status["received_first_batch"] = True
             self.callback("before_batch", batch)

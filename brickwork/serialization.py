@@ -132,16 +132,22 @@ def load_parameters(path: str) -> dict[str, np.ndarray]:
 
 def set_parameter_values(parameters: dict[str, Any], values: dict[str, np.ndarray]) -> None:
     """Set each named parameter; every mismatch is reported at once, before any change."""
+    problems = parameter_mismatches(parameters, values)
+    if problems:
+        raise BrickError("cannot load parameters: " + "; ".join(problems))
+    for name, param in parameters.items():
+        param.set_value(values[name])
+
+
+def parameter_mismatches(parameters: dict[str, Any], values: dict[str, np.ndarray]) -> list[str]:
+    """What keeps ``values`` from being loaded into ``parameters``: missing, unexpected, misshapen."""
     problems = [f"missing {name!r}" for name in parameters if name not in values]
     problems += [f"unexpected {name!r}" for name in values if name not in parameters]
     problems += [f"{name!r} has shape {np.shape(values[name])}, expected "
                  f"{parameters[name].get_value(borrow=True).shape}"
                  for name in parameters if name in values
                  and np.shape(values[name]) != parameters[name].get_value(borrow=True).shape]
-    if problems:
-        raise BrickError("cannot load parameters: " + "; ".join(problems))
-    for name, param in parameters.items():
-        param.set_value(values[name])
+    return problems
 
 
 def load_parameters_into(bricks: Any, source: str | dict[str, np.ndarray]) -> None:

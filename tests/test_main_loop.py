@@ -102,7 +102,7 @@ def test_checkpoint_write_is_atomic_and_load_checks_names(tmp_path, monkeypatch)
     def broken(file, **arrays):
         file.write(b"half a file")
         raise OSError("disk full")
-    monkeypatch.setattr(np, "savez", broken)
+    monkeypatch.setattr(np, "savez_compressed", broken)
     with pytest.raises(OSError):
         save_checkpoint(loop, path)
     monkeypatch.undo()

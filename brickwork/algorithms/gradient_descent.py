@@ -132,8 +132,13 @@ class GradientDescent(UpdatesAlgorithm):
         return [v for n, v in self.monitored.items() if n not in _BUILT_IN]
 
     def state_variables(self) -> list[SharedVariable]:
-        """The step rule's state, in a stable order (for checkpoints)."""
-        return self.step_rule.state_variables()
+        """What training changes besides the parameters, in a stable order (for checkpoints):
+        the step rule's state, then the targets of ``extra_updates`` (carried states, say)."""
+        found = list(self.step_rule.state_variables())
+        for var, _ in self.extra_updates:
+            if not any(var is known for known in found + self.parameters):
+                found.append(var)
+        return found
 
 
 def _given_gradients(gradients: Any, parameters: Sequence | None, known_grads: Any,

@@ -84,6 +84,18 @@ class TrainingExtension:
         """Run the method called ``callback_name``."""
         getattr(self, callback_name)(*args)
 
+    def get_state(self) -> Any:
+        """What a checkpoint must save to resume this extension exactly, or None when nothing.
+
+        Returns
+        -------
+        plain data (numbers, strings, lists, dicts) and NumPy arrays, or None
+        """
+        return None
+
+    def set_state(self, state: Any) -> None:
+        """Put back what :meth:`get_state` returned (in a new process, say)."""
+
     @property
     def log(self) -> Any:
         """The main loop's log (rows by iteration, and ``status``)."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ..errors import TrainingError
 from .base import Extension
 
@@ -31,6 +33,14 @@ class TrackTheBest(Extension):
         if self.best is None or self.choose_best(value, self.best) == value and value != self.best:
             self.best = value
             self.log.current_row[self.notification_name] = True
+
+    def get_state(self) -> dict:
+        """The best value so far."""
+        return {"best": self.best}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        self.best = state["best"]
 
 
 class FinishIfNoImprovementAfter(Extension):
@@ -76,3 +86,14 @@ class FinishIfNoImprovementAfter(Extension):
                 for param, value in zip(parameters, self.best_values):
                     param.set_value(value)
             self.log.current_row["restored_best_of_epoch"] = self.best_epoch
+
+    def get_state(self) -> dict:
+        """The best epoch and iteration, and the parameter values then (arrays)."""
+        return {"best_epoch": self.best_epoch, "best_iteration": self.best_iteration,
+                "best_values": self.best_values}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        self.best_epoch, self.best_iteration = state["best_epoch"], state["best_iteration"]
+        values = state["best_values"]
+        self.best_values = None if values is None else [np.array(v) for v in values]

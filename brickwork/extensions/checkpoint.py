@@ -1,28 +1,46 @@
 """Checkpoints: save the whole training state, and resume it exactly.
 
-A checkpoint is one ``.npz`` file, written atomically: the parameters (by
-hierarchical name when the main loop has a model, else ``parameter_<i>``),
-the step rule's state (``state_<i>``) and, under ``__meta__``, JSON text with
-the log, the status counters, the data stream's position and random
-state, and the state of the random streams the training graph draws from
-(dropout masks, and draws inside a scan's step, such as sampling). No graph is
-pickled: loading needs the same model built by the same code, and checks
-every name and shape before changing anything.
+A checkpoint is one compressed ``.npz`` file, written atomically. It holds
+the parameters (by hierarchical name when the main loop has a model, else
+``parameter_<i>``), the algorithm's state variables (``__state__/<i>``: the
+step rule's state and the targets of extra updates, such as carried
+recurrent states), the log by channel (``__log__/...``, see
+:mod:`brickwork.extensions.training_state`) and, under ``__meta__``, JSON
+text with the format tag, the status counters and the state of the data
+stream, of every extension that has state and of the random streams the
+training graph draws from, inside scan steps too; arrays within those
+states are stored beside it. No graph is pickled: loading needs the same
+model built by the same code. :func:`load_checkpoint` reads and checks
+everything first (names, shapes, extensions, stream kind) and changes
+nothing unless all of it fits.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zipfile
+import zlib
 from typing import Any
 
 import numpy as np
 
 from ..distributed.data_parallel import gather_random_states, own_random_states, writes_files
 from ..errors import TrainingError
-from ..serialization import load_parameters, save_arrays, set_parameter_values
+from ..serialization import atomic_write, parameter_mismatches
 from ..tensor.random import random_streams
 from .base import Extension
+from .training_state import (
+    array_references,
+    join_arrays,
+    log_array_keys,
+    log_from_arrays,
+    log_to_arrays,
+    split_arrays,
+    stateful_extensions,
+)
+
+FORMAT = "brickwork checkpoint 2"
 
 
 def _parameters(main_loop: Any) -> dict[str, Any]:
@@ -32,70 +50,165 @@ def _parameters(main_loop: Any) -> dict[str, Any]:
     return {f"parameter_{i}": p for i, p in enumerate(main_loop.algorithm.parameters)}
 
 
-def _states(main_loop: Any) -> dict[str, Any]:
-    return {f"state_{i}": v for i, v in enumerate(main_loop.algorithm.state_variables())}
-
-
-def _random_streams(main_loop: Any) -> list:
-    """The random streams the training graph draws from (dropout masks, noise, draws inside
-    scan steps), in graph order."""
-    algorithm = main_loop.algorithm
-    return random_streams([algorithm.cost] + list(getattr(algorithm, "gradients", {}).values()))
+def _graph_outputs(algorithm: Any) -> list:
+    outputs = [algorithm.cost] + list(getattr(algorithm, "gradients", {}).values())
+    outputs += list(getattr(algorithm, "monitored", {}).values())
+    return outputs + [new for _, new in getattr(algorithm, "extra_updates", [])]
 
 
 def checkpoint_arrays(main_loop: Any) -> dict[str, np.ndarray]:
-    """What a checkpoint holds, as named arrays (the JSON metadata under ``__meta__``).
+    """What a checkpoint of ``main_loop`` holds, as named arrays (the JSON part under ``__meta__``).
 
     In distributed training every process calls it: the random streams of
     every rank are gathered to rank 0.
     """
-    arrays = {name: p.get_value() for name, p in {**_parameters(main_loop), **_states(main_loop)}.items()}
+    arrays = {name: p.get_value() for name, p in _parameters(main_loop).items()}
+    states = main_loop.algorithm.state_variables()
+    arrays.update({f"__state__/{i}": v.get_value() for i, v in enumerate(states)})
     stream = main_loop.data_stream
-    meta = {"status": main_loop.status,
-            "log": {str(k): _plain(v) for k, v in main_loop.log.items()},
-            "stream": stream.get_state() if hasattr(stream, "get_state") else None,
-            "random_streams": [r.get_state() for r in _random_streams(main_loop)]}
+    meta = {"format": FORMAT, "status": dict(main_loop.status), "parameters": sorted(_parameters(main_loop)),
+            "states": [v.name for v in states],
+            "log": log_to_arrays(main_loop.log, arrays),
+            "extensions": {key: split_arrays(extension.get_state(), f"__extensions__/{key}", arrays)
+                           for key, extension in stateful_extensions(main_loop.extensions).items()},
+            "stream": {"kind": type(stream).__name__,
+                       "state": split_arrays(stream.get_state(), "__stream__", arrays)},
+            "random_streams": [split_arrays(r.get_state(), f"__random__/{i}", arrays)
+                               for i, r in enumerate(random_streams(_graph_outputs(main_loop.algorithm)))]}
     meta["random_streams_by_rank"] = gather_random_states(main_loop.algorithm, meta["random_streams"])
     arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return arrays
 
 
 def save_checkpoint(main_loop: Any, path: str) -> None:
-    """Write parameters, step-rule state, log, counters and stream state to ``path``.
+    """Write parameters, algorithm state, log, counters and every stream's and extension's state.
 
     In distributed training every process calls it and rank 0 alone writes.
     """
     arrays = checkpoint_arrays(main_loop)
     if writes_files(main_loop.algorithm):
-        save_arrays(path, arrays)
+        atomic_write(path, lambda file: np.savez_compressed(file, **arrays))
 
 
 def load_checkpoint(main_loop: Any, path: str) -> None:
-    """Restore what :func:`save_checkpoint` wrote; nothing changes if anything mismatches."""
-    values = load_parameters(path)
-    if "__meta__" not in values:
-        raise TrainingError(f"{path} is not a checkpoint (no __meta__ entry)")
-    restore_checkpoint(main_loop, values)
+    """Restore what :func:`save_checkpoint` wrote, all or nothing.
+
+    Raises
+    ------
+    TrainingError
+        When the file is not a readable checkpoint, or does not fit this main
+        loop (its parameters, algorithm state, extensions, data stream or
+        random streams); the message lists every mismatch, and nothing of the
+        main loop has changed.
+    """
+    restore_checkpoint(main_loop, _read(path), source=path)
 
 
-def restore_checkpoint(main_loop: Any, values: dict[str, np.ndarray]) -> None:
-    """Restore the arrays of :func:`checkpoint_arrays` into ``main_loop``; checked before any change."""
-    values = dict(values)
-    meta = json.loads(values.pop("__meta__").tobytes().decode())
-    set_parameter_values({**_parameters(main_loop), **_states(main_loop)}, values)
+def restore_checkpoint(main_loop: Any, arrays: dict[str, np.ndarray], source: str = "the checkpoint",
+                       matching_extensions: bool = False) -> None:
+    """Restore the arrays of :func:`checkpoint_arrays` into ``main_loop``, all or nothing.
+
+    With ``matching_extensions``, extensions are matched loosely: those in
+    both the checkpoint and the main loop get their state back, the others
+    are left alone (a quick-start model trained on with other options).
+    """
+    arrays = dict(arrays)
+    meta = _meta(arrays, source)
+    problems = _mismatches(main_loop, meta, arrays, matching_extensions)
+    if problems:
+        raise TrainingError(f"cannot resume from {source}: " + "; ".join(problems) + "; nothing was changed")
+    for name, param in _parameters(main_loop).items():
+        param.set_value(arrays[name])
+    for i, var in enumerate(main_loop.algorithm.state_variables()):
+        var.set_value(arrays[f"__state__/{i}"])
     main_loop.status.update(meta["status"])
-    main_loop.status["training_finish_requested"] = False
-    main_loop.status["batch_interrupt_received"] = False
+    main_loop.status.update(training_finish_requested=False, batch_interrupt_received=False, interrupted=False)
     main_loop.log.clear()
-    main_loop.log.update({int(k): v for k, v in meta["log"].items()})
-    if meta["stream"] is not None and hasattr(main_loop.data_stream, "set_state"):
-        main_loop.data_stream.set_state(meta["stream"])
-    for streams, state in zip(_random_streams(main_loop), own_random_states(main_loop.algorithm, meta)):
-        streams.set_state(state)
+    main_loop.log.update(log_from_arrays(meta["log"], arrays))
+    for key, extension in stateful_extensions(main_loop.extensions).items():
+        if key in meta["extensions"]:
+            extension.set_state(join_arrays(meta["extensions"][key], arrays))
+    main_loop.data_stream.set_state(join_arrays(meta["stream"]["state"], arrays))
+    own_states = own_random_states(main_loop.algorithm, meta)
+    for streams, state in zip(random_streams(_graph_outputs(main_loop.algorithm)), own_states):
+        streams.set_state(join_arrays(state, arrays))
 
 
-def _plain(row: dict) -> dict:
-    return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in row.items()}
+def _read(path: str) -> dict[str, np.ndarray]:
+    """Every array of the file; a TrainingError if it cannot be read."""
+    if not os.path.exists(path):
+        raise TrainingError(f"no checkpoint at {path}")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        arrays = None if isinstance(loaded, np.ndarray) else _members(loaded)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise TrainingError(f"{path} is not a readable checkpoint (truncated or not an .npz file: "
+                            f"{error}); nothing was changed") from error
+    if arrays is None:
+        raise TrainingError(f"{path} holds one array (a .npy file), not a checkpoint (.npz); nothing was changed")
+    return arrays
+
+
+def _meta(arrays: dict[str, np.ndarray], source: str) -> dict:
+    """The parsed ``__meta__`` entry (removed from ``arrays``); a TrainingError if it is no checkpoint."""
+    if "__meta__" not in arrays:
+        raise TrainingError(f"{source} is not a checkpoint (no __meta__ entry; a file of parameters is "
+                            "loaded with brickwork.serialization.load_parameters_into); nothing was changed")
+    try:
+        meta = json.loads(arrays.pop("__meta__").tobytes().decode())
+    except ValueError as error:
+        raise TrainingError(f"{source}: its __meta__ entry is damaged ({error}); nothing was changed") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        found = meta.get("format", "none") if isinstance(meta, dict) else "none"
+        raise TrainingError(f"{source} has checkpoint format {found!r}, expected {FORMAT!r}; nothing was changed")
+    return meta
+
+
+def _members(loaded: Any) -> dict[str, np.ndarray]:
+    with loaded:
+        return {name: loaded[name] for name in loaded.files}
+
+
+def _mismatches(main_loop: Any, meta: dict, arrays: dict[str, np.ndarray], matching: bool) -> list[str]:
+    """Every way the checkpoint does not fit ``main_loop``."""
+    saved = {name: arrays[name] for name in meta["parameters"] if name in arrays}
+    problems = [f"parameter {p}" for p in parameter_mismatches(_parameters(main_loop), saved)]
+    problems += _state_mismatches(main_loop.algorithm.state_variables(), meta["states"], arrays)
+    if not matching:
+        problems += _extension_mismatches(meta, stateful_extensions(main_loop.extensions))
+    kind = type(main_loop.data_stream).__name__
+    if meta["stream"]["kind"] != kind:
+        problems.append(f"the checkpoint's data stream is a {meta['stream']['kind']}, this one a {kind}")
+    count = len(random_streams(_graph_outputs(main_loop.algorithm)))
+    if len(meta["random_streams"]) != count:
+        problems.append(f"the checkpoint has {len(meta['random_streams'])} random streams, "
+                        f"the training graph draws from {count}")
+    missing = [key for key in _array_keys(meta) if key not in arrays]
+    return problems + ([f"the file lacks the arrays {missing} (damaged)"] if missing else [])
+
+
+def _extension_mismatches(meta: dict, extensions: dict[str, Any]) -> list[str]:
+    problems = [f"the checkpoint has the state of extension {key}, which this main loop lacks"
+                for key in meta["extensions"] if key not in extensions]
+    return problems + [f"extension {key} has state, but the checkpoint has none for it"
+                       for key in extensions if key not in meta["extensions"]]
+
+
+def _state_mismatches(variables: list, names: list[str], arrays: dict[str, np.ndarray]) -> list[str]:
+    if [v.name for v in variables] != names:
+        return [f"the algorithm's state variables are {[v.name for v in variables]}, "
+                f"the checkpoint's {names}"]
+    return [f"state variable {v.name!r} ({i}) has shape {arrays[f'__state__/{i}'].shape} in the "
+            f"checkpoint, expected {v.get_value(borrow=True).shape}"
+            for i, v in enumerate(variables) if f"__state__/{i}" in arrays
+            and arrays[f"__state__/{i}"].shape != v.get_value(borrow=True).shape]
+
+
+def _array_keys(meta: dict) -> list[str]:
+    keys = [f"__state__/{i}" for i in range(len(meta["states"]))] + log_array_keys(meta["log"])
+    for state in [meta["stream"]["state"], *meta["extensions"].values(), *meta["random_streams"]]:
+        keys += array_references(state)
+    return keys
 
 
 class Checkpoint(Extension):

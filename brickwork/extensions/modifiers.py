@@ -53,6 +53,14 @@ class SharedVariableModifier(SimpleExtension):
             value = self.function(done, self.parameter.get_value())
         self.parameter.set_value(np.asarray(value, dtype=self.parameter.dtype))
 
+    def get_state(self) -> dict:
+        """The variable's current value (a function of the old value compounds over a run)."""
+        return {"value": self.parameter.get_value()}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        self.parameter.set_value(np.asarray(state["value"], dtype=self.parameter.dtype))
+
 
 class Timestamp(SimpleExtension):
     """Write the time (ISO 8601) to ``log.current_row[log_record]``.

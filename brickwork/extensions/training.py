@@ -11,6 +11,7 @@ import numpy as np
 
 from ..data import as_stream
 from ..distributed import shard_means
+from ..errors import TrainingError
 from ..graph import ComputationGraph, function
 from ..tensor.variable import Variable
 from .base import Extension
@@ -100,8 +101,10 @@ class ProgressBar(Extension):
             from tqdm import tqdm
         except ImportError:
             return None
-        stream = self.main_loop.data_stream
-        total = len(stream) if hasattr(stream, "__len__") else None
+        try:
+            total = len(self.main_loop.data_stream)
+        except TypeError:  # a stream of unknown length
+            total = None
         return tqdm(total=total, desc=f"epoch {self.main_loop.status['epochs_done'] + 1}")
 
 
@@ -112,20 +115,34 @@ def _scalars(row: dict, batch_values: dict) -> str:
 
 
 class Timing(Extension):
-    """Log ``time_epoch`` (seconds of the last epoch) and ``time_total``."""
+    """Log ``time_epoch`` (seconds of the last epoch) and ``time_total``, across resumed runs."""
 
     def __init__(self) -> None:
-        super().__init__(before_training=True, before_epoch=True, after_epoch=True)
-        self.start = self.epoch_start = 0.0
+        super().__init__(before_training=True, before_epoch=True, after_epoch=True, after_training=True)
+        self.start = self.epoch_start = time.perf_counter()
+        self.earlier = self.epoch_earlier = 0.0  # seconds spent before this run started
 
     def do(self, callback: str) -> None:
         now = time.perf_counter()
         if callback == "before_training":
-            self.start = now
+            self.start = self.epoch_start = now
         elif callback == "before_epoch":
-            self.epoch_start = now
+            self.epoch_start, self.epoch_earlier = now, 0.0
+        elif callback == "after_epoch":
+            state = self.get_state()
+            self.log.current_row.update(time_epoch=state["epoch"], time_total=state["total"])
         else:
-            self.log.current_row.update(time_epoch=now - self.epoch_start, time_total=now - self.start)
+            self.set_state(self.get_state())
+
+    def get_state(self) -> dict:
+        """Seconds of training so far, and of the current epoch."""
+        now = time.perf_counter()
+        return {"total": self.earlier + now - self.start, "epoch": self.epoch_earlier + now - self.epoch_start}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        self.earlier, self.epoch_earlier = state["total"], state["epoch"]
+        self.start = self.epoch_start = time.perf_counter()
 
 
 class TrainingDataMonitoring(Extension):
@@ -161,12 +178,26 @@ class TrainingDataMonitoring(Extension):
             self.count += 1
             for variable in self.variables:
                 value = values[self._reported_as(variable)]
-                self.sums[variable.name] += value
+                self.sums[variable.name] = self.sums.get(variable.name, 0.0) + value
                 if self.each_batch:
                     self.log.current_row[f"{self.prefix}_{variable.name}"] = value
-        elif self.count:
+        elif self.count and not _interrupted(self, callback):
             for name in names:
                 self.log.current_row[f"{self.prefix}_{name}"] = self.sums[name] / self.count
+
+    def get_state(self) -> dict:
+        """The sums and the number of batches of the current epoch."""
+        return {"sums": dict(self.sums), "count": self.count}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        self.sums, self.count = dict(state["sums"]), state["count"]
+
+
+def _interrupted(extension: Extension, callback: str) -> bool:
+    """Whether this is the end of a run cut short by Ctrl-C: it is resumed later, so
+    monitoring logs nothing extra there (a resumed log equals an uninterrupted one)."""
+    return callback == "after_training" and extension.main_loop.status["interrupted"]
 
 
 class DataStreamMonitoring(Extension):
@@ -183,19 +214,33 @@ class DataStreamMonitoring(Extension):
         self._function: Callable | None = None
 
     def evaluate(self) -> dict[str, float]:
-        """The mean of each variable over one pass of the stream."""
+        """The mean of each variable over one pass of the stream.
+
+        Raises
+        ------
+        TrainingError
+            When the stream gives no batches (a mean over nothing is no loss).
+        """
         if self._function is None:
             self._function = function(self.inputs, self.variables)
         totals, count = np.zeros(len(self.variables)), 0
         for batch in self.data_stream:
             totals += shard_means(self._evaluate_batch, batch, len(self.variables))
             count += 1
-        return {v.name: float(t) / max(count, 1) for v, t in zip(self.variables, totals)}
+        if count == 0:
+            raise TrainingError(f"DataStreamMonitoring (prefix {self.prefix!r}): its data stream gave no "
+                                f"batches, so {[v.name for v in self.variables]} have no mean; "
+                                "give it at least one batch")
+        return {v.name: float(t) / count for v, t in zip(self.variables, totals)}
 
     def _evaluate_batch(self, batch: Any) -> list:
         args = [batch[v.name] for v in self.inputs] if isinstance(batch, dict) else list(batch)
         return [float(v) for v in self._function(*args)]
 
     def do(self, callback: str) -> None:
+        if callback == "before_training" and self.main_loop.status["iterations_done"]:
+            return  # resuming: the values before training are in the log already
+        if _interrupted(self, callback):
+            return
         for name, value in self.evaluate().items():
             self.log.current_row[f"{self.prefix}_{name}"] = value

@@ -7,7 +7,7 @@ it):
   the training settings (step rule and its hyper-parameters);
 - each parameter by hierarchical name, such as ``/lstm_1.W_state`` (so
   :func:`~brickwork.serialization.load_parameters_into` loads it into bricks);
-- once the model has trained: the step rule's state (``state_<i>``) and, as
+- once the model has trained: the step rule's state (``__state__/<i>``) and, as
   JSON under ``__meta__``, the log, the counters, the data stream's position
   and the random streams' state -- what a checkpoint of the main loop holds.
 """

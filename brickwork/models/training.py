@@ -196,7 +196,8 @@ class Trainable:
             pending, session.pending = session.pending, None
             names = set(loop.model.get_parameter_dict())
             restore_checkpoint(loop, {k: v for k, v in pending.items()
-                                      if k in names or k.startswith("state_") or k == "__meta__"})
+                                      if k in names or (k.startswith("__") and k != "__model__")},
+                               source="the saved model", matching_extensions=True)
         elif session.stream_state is not None and session.stream_state[0] == _signature(loop.data_stream):
             loop.data_stream.set_state(session.stream_state[1])
         session.loop = loop
