@@ -17,6 +17,7 @@ import numpy as np
 from .. import config, tensor
 from ..errors import TrainingError
 from ..tensor.variable import SharedVariable, Variable, shared
+from . import checks
 
 
 def _scalar(value: float, name: str) -> SharedVariable:
@@ -62,6 +63,7 @@ class Scale(StepRule):
 
     def __init__(self, learning_rate: float = 1.0):
         super().__init__()
+        checks.non_negative(self, "learning_rate", learning_rate)
         self.learning_rate = _scalar(learning_rate, "learning_rate")
 
     def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
@@ -73,6 +75,7 @@ class BasicMomentum(StepRule):
 
     def __init__(self, momentum: float = 0.0):
         super().__init__()
+        checks.fraction(self, "momentum", momentum)
         self.momentum = _scalar(momentum, "momentum")
 
     def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
@@ -90,6 +93,9 @@ class CompositeRule(StepRule):
 
     def __init__(self, components: list[StepRule]):
         super().__init__()
+        for i, rule in enumerate(components):
+            if not isinstance(rule, StepRule):
+                raise TrainingError(f"{type(self).__name__}: rule {i} is {rule!r}, expected a StepRule")
         self.components = list(components)
 
     @property
@@ -114,6 +120,8 @@ class Momentum(CompositeRule):
     """``Scale(learning_rate)`` then ``BasicMomentum(momentum)``: ``v = m*v + lr*g``."""
 
     def __init__(self, learning_rate: float = 1.0, momentum: float = 0.0):
+        checks.non_negative(self, "learning_rate", learning_rate)
+        checks.fraction(self, "momentum", momentum)
         self.scale, self.basic = Scale(learning_rate), BasicMomentum(momentum)
         super().__init__([self.scale, self.basic])
         self.learning_rate, self.momentum = self.scale.learning_rate, self.basic.momentum
@@ -124,6 +132,8 @@ class AdaGrad(StepRule):
 
     def __init__(self, learning_rate: float = 0.002, epsilon: float = 1e-6):
         super().__init__()
+        checks.non_negative(self, "learning_rate", learning_rate)
+        checks.non_negative(self, "epsilon", epsilon)
         self.learning_rate, self.epsilon = _scalar(learning_rate, "learning_rate"), epsilon
 
     def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
@@ -139,6 +149,7 @@ class AdaDelta(StepRule):
     def __init__(self, decay_rate: float = 0.95, epsilon: float = 1e-6):
         super().__init__()
         _check_decay(type(self).__name__, decay_rate)
+        checks.non_negative(self, "epsilon", epsilon)
         self.decay_rate, self.epsilon = decay_rate, epsilon
 
     def compute_step(self, parameter: SharedVariable, previous_step: Variable) -> tuple[Variable, list]:
@@ -185,6 +196,8 @@ class RMSProp(CompositeRule):
     """
 
     def __init__(self, learning_rate: float = 0.001, decay_rate: float = 0.9, max_scaling: float = 1e5):
+        checks.non_negative(self, "learning_rate", learning_rate)
+        _check_decay(type(self).__name__, decay_rate)
         basic, scale = BasicRMSProp(decay_rate, max_scaling), Scale(learning_rate)
         super().__init__([basic, scale])
         self.learning_rate, self.decay_rate = scale.learning_rate, basic.decay_rate
@@ -197,6 +210,11 @@ class Adam(StepRule):
     def __init__(self, learning_rate: float = 0.002, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, decay_factor: float = 1.0):
         super().__init__()
+        checks.non_negative(self, "learning_rate", learning_rate)
+        checks.fraction(self, "beta1", beta1)
+        checks.fraction(self, "beta2", beta2)
+        checks.non_negative(self, "epsilon", epsilon)
+        checks.fraction(self, "decay_factor", decay_factor, one_allowed=True)
         self.learning_rate = _scalar(learning_rate, "learning_rate")
         self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
         self.decay_factor = decay_factor
@@ -230,6 +248,8 @@ class StepClipping(StepRule):
 
     def __init__(self, threshold: float | None = None):
         super().__init__()
+        if threshold is not None:
+            checks.positive(self, "threshold", threshold)
         self.threshold = _scalar(threshold, "threshold") if threshold is not None else None
 
     def compute_steps(self, previous_steps: Any) -> tuple[Any, list]:
@@ -249,6 +269,7 @@ class VariableClipping(StepRule):
 
     def __init__(self, threshold: float, axis: int | tuple | None = None):
         super().__init__()
+        checks.positive(self, "threshold", threshold)
         axes = () if axis is None else (tuple(axis) if isinstance(axis, (list, tuple, set)) else (axis,))
         if len(set(axes)) != len(axes):
             raise TrainingError(f"VariableClipping: each axis may be given once, got {axis!r}")

@@ -7,6 +7,7 @@ from typing import Any
 from .. import tensor
 from ..errors import BrickError
 from ..roles import COST, add_role
+from ..tensor.checks import check_range
 from ..tensor.variable import Variable
 from .base import Brick, application
 from .simple import cross_entropy_from_logits
@@ -64,11 +65,16 @@ class CategoricalCrossEntropy(Cost):
 
     def _cost(self, y, y_hat):
         if self.from_logits:
-            return cross_entropy_from_logits(y, y_hat).mean()
+            return cross_entropy_from_logits(y, y_hat, self._where()).mean()
         log_p = tensor.log(tensor.clip(y_hat, 1e-12, 1.0))
         if y.type.dtype.kind in "iu":
-            return -tensor.pick_labels(log_p, y).mean()
+            labels = check_range(y, log_p.shape[-1], self._where(), "class label", "the number of classes")
+            return -tensor.pick_labels(log_p, labels).mean()
         return -(y * log_p).sum(axis=-1).mean()
+
+
+    def _where(self) -> str:
+        return f"{self.get_hierarchical_name()}.apply: input 'y'"
 
 
 class MisclassificationRate(Cost):

@@ -7,6 +7,7 @@ from typing import Any
 from .. import tensor
 from ..errors import BrickError
 from ..roles import WEIGHT
+from ..tensor.checks import check_range
 from ..tensor.variable import Variable
 from .base import application, lazy
 from .interfaces import Feedforward, Initializable
@@ -60,6 +61,8 @@ class LookupTable(Initializable, Feedforward):
         if indices.type.dtype.kind not in "iu":
             raise BrickError(f"{self.get_hierarchical_name()}.apply: input 'indices' must be "
                              f"integers, got dtype {indices.dtype}")
+        indices = check_range(indices, self.length, f"{self.get_hierarchical_name()}.apply: input 'indices'",
+                              "id", "the table's length")
         flat = self.W[indices.reshape((-1,))]
         return flat.reshape(tuple(indices.shape[i] for i in range(indices.ndim)) + (self.dim,))
 

@@ -7,6 +7,7 @@ from typing import Any
 from .. import tensor
 from ..errors import BrickError
 from ..roles import BIAS, WEIGHT
+from ..tensor.checks import check_range
 from ..tensor.variable import Variable
 from .base import Brick, application, check_features, lazy
 from .interfaces import Feedforward, Initializable
@@ -234,17 +235,24 @@ class Softmax(Brick):
 
         ``y`` holds integer labels ``(batch,)`` or one-hot rows ``(batch, classes)``.
         """
-        return cross_entropy_from_logits(y, x)
+        return cross_entropy_from_logits(y, x, f"{self.get_hierarchical_name()}.categorical_cross_entropy: "
+                                                "input 'y'")
 
     def __repr__(self) -> str:
         return "Softmax()"
 
 
-def cross_entropy_from_logits(y: Any, x: Any) -> Variable:
-    """``-log softmax(x)[y]`` along the last axis; ``y`` integer labels or one-hot."""
+def cross_entropy_from_logits(y: Any, x: Any, where: str = "cross_entropy_from_logits: input 'y'"
+                              ) -> Variable:
+    """``-log softmax(x)[y]`` along the last axis; ``y`` integer labels or one-hot.
+
+    Integer labels are checked at every call to lie in ``[0, classes)``;
+    ``where`` names them in the error.
+    """
     y, log_p = tensor.as_variable(y), tensor.log_softmax(x)
     if y.type.dtype.kind in "iu" and y.ndim == log_p.ndim - 1:
-        return -tensor.pick_labels(log_p, y)
+        labels = check_range(y, log_p.shape[-1], where, "class label", "the number of classes")
+        return -tensor.pick_labels(log_p, labels)
     return -(y * log_p).sum(axis=-1)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import tensor
+from ..tensor.checks import check_range
 from .network import Network
 
 
@@ -114,10 +115,14 @@ class Classifier(Network):
     def _loss_and_hits(self, output: Any, y: Any) -> tuple[Any, Any]:
         scores = self._scores(output)
         flat = scores.reshape((-1, self.output_dim))
+        weights = self._weights()
         labels = y.flatten()
+        if weights is not None:  # padded steps may hold any label; they do not count
+            labels = tensor.where(weights > 0, labels, 0)
+        labels = check_range(labels, self.output_dim, "Classifier: target 'y'", "class label",
+                             "the number of classes, the last layer's width")
         picked = tensor.pick_labels(tensor.log_softmax(flat), labels)
         hits = tensor.cast(tensor.eq(flat.argmax(axis=-1), labels), "float32")
-        weights = self._weights()
         if weights is None:
             return -picked.mean(), hits.mean()
         total = weights.sum()

@@ -14,6 +14,7 @@ from ..graph import function
 from ..graph.diagram import brick_diagram
 from ..serialization import brick_parameters
 from .persistence import save_model
+from .spec_check import check_layers
 from .specs import StageBuilder, is_recurrent
 from .training import Trainable
 
@@ -39,7 +40,7 @@ class Network(Trainable):
 
     def __init__(self, layers: Sequence[Any], seed: int = 1, forget_bias: float = 1.0,
                  weights_init: Any = None, time_major: bool = True):
-        self.specs = list(layers)
+        self.specs = check_layers(layers)
         self.seed, self.forget_bias, self.time_major = seed, forget_bias, time_major
         self.weights_init = weights_init or initialization.GlorotUniform()
         builder = StageBuilder(seed, forget_bias, self.weights_init)
