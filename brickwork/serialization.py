@@ -114,9 +114,10 @@ def _writer_alive(temporary: str) -> bool:
     return True
 
 
-def save_arrays(path: str, arrays: dict[str, np.ndarray]) -> None:
-    """Save named arrays to an ``.npz`` file, atomically."""
-    atomic_write(path, lambda file: np.savez(file, **arrays))
+def save_arrays(path: str, arrays: dict[str, np.ndarray], compressed: bool = False) -> None:
+    """Save named arrays to an ``.npz`` file, atomically (zip-compressed if ``compressed``)."""
+    save = np.savez_compressed if compressed else np.savez
+    atomic_write(path, lambda file: save(file, **arrays))
 
 
 def save_parameters(path: str, bricks: Any) -> None:

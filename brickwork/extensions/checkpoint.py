@@ -27,7 +27,7 @@ import numpy as np
 
 from ..distributed.data_parallel import gather_random_states, own_random_states, writes_files
 from ..errors import TrainingError
-from ..serialization import atomic_write, parameter_mismatches
+from ..serialization import parameter_mismatches, save_arrays
 from ..tensor.random import random_streams
 from .base import Extension
 from .training_state import (
@@ -87,7 +87,7 @@ def save_checkpoint(main_loop: Any, path: str) -> None:
     """
     arrays = checkpoint_arrays(main_loop)
     if writes_files(main_loop.algorithm):
-        atomic_write(path, lambda file: np.savez_compressed(file, **arrays))
+        save_arrays(path, arrays, compressed=True)
 
 
 def load_checkpoint(main_loop: Any, path: str) -> None:

@@ -40,7 +40,7 @@ def save_model(model: Any, path: str) -> None:
                    "options": model.options(), "training": session.settings if session else None}
     arrays["__model__"] = _text_array(json.dumps(description))
     if session is None or writes_files(session.algorithm):
-        save_arrays(path, arrays)
+        save_arrays(path, arrays, compressed=True)
 
 
 def _training_arrays(model: Any) -> dict[str, np.ndarray]:
