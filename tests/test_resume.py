@@ -134,7 +134,8 @@ SCENARIOS = {
     "callable with its own generator": _mlp_run(_own_rng_stream),
     "TrackTheBest and FinishIfNoImprovementAfter": _mlp_run(_array_stream, _early_stopping),
     "monitoring, timing, printing, progress bar": _mlp_run(_batches, _monitoring),
-    "CarriedStates": _carried_states,
+    "CarriedStates in extra_updates": _carried_states,
+    "CarriedStates through add_updates": _carried_states,
     "random draws inside a scan step and outside": _draws_in_a_scan_step,
 }
 
@@ -156,7 +157,11 @@ def _train(scenario, extra, path=None):
     built = SCENARIOS[scenario]()
     cost, stream, extensions = built[:3]
     algorithm = GradientDescent(cost=cost, step_rule=Adam(0.01))
-    algorithm.extra_updates = list(built[3]) if len(built) > 3 else []
+    carried = list(built[3]) if len(built) > 3 else []
+    if "add_updates" in scenario:
+        algorithm.add_updates(carried)
+    else:
+        algorithm.extra_updates = carried
     loop = MainLoop(algorithm, stream, model=Model(cost),
                     extensions=extensions + extra + [FinishAfter(after_n_epochs=7)])
     loop.run()

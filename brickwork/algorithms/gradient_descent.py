@@ -133,9 +133,10 @@ class GradientDescent(UpdatesAlgorithm):
 
     def state_variables(self) -> list[SharedVariable]:
         """What training changes besides the parameters, in a stable order (for checkpoints):
-        the step rule's state, then the targets of ``extra_updates`` (carried states, say)."""
+        the step rule's state, then the targets of the other updates (given, added with
+        :meth:`add_updates` or in ``extra_updates``: carried states, say)."""
         found = list(self.step_rule.state_variables())
-        for var, _ in self.extra_updates:
+        for var, _ in self.all_updates():
             if not any(var is known for known in found + self.parameters):
                 found.append(var)
         return found

@@ -53,7 +53,8 @@ def _parameters(main_loop: Any) -> dict[str, Any]:
 def _graph_outputs(algorithm: Any) -> list:
     outputs = [algorithm.cost] + list(getattr(algorithm, "gradients", {}).values())
     outputs += list(getattr(algorithm, "monitored", {}).values())
-    return outputs + [new for _, new in getattr(algorithm, "extra_updates", [])]
+    updates = algorithm.all_updates() if hasattr(algorithm, "all_updates") else []
+    return [v for v in outputs + [new for _, new in updates] if v is not None]
 
 
 def checkpoint_arrays(main_loop: Any) -> dict[str, np.ndarray]:
