@@ -126,6 +126,7 @@ class CallableStream:
         return {"position": self._position, "rng": _generator_state(self.rng)}
 
     def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
         self._position = state["position"]
         _set_generator_state(self.rng, state["rng"])
 
@@ -176,6 +177,7 @@ class IterableStream:
         return {"position": self._position}
 
     def set_state(self, state: dict) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
         self._position = state["position"]
 
 
