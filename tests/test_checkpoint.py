@@ -115,8 +115,9 @@ def test_a_file_of_parameters_is_not_a_checkpoint(tmp_path):
 
 
 def test_a_missing_checkpoint_is_an_error_when_it_must_exist(tmp_path):
-    loop = _loop(batches=1)
-    loop.extensions = [Load(str(tmp_path / "missing.npz"), must_exist=True)]
+    trained = _loop(batches=1)
+    loop = MainLoop(trained.algorithm, trained.data_stream, extensions=[
+        Load(str(tmp_path / "missing.npz"), must_exist=True)])
     with pytest.raises(TrainingError, match="no checkpoint"):
         loop.run()
 

@@ -18,6 +18,7 @@ from brickwork.extensions import (
     Load,
     Printing,
     ProgressBar,
+    SharedVariableModifier,
     Timing,
     TrackTheBest,
     TrainingDataMonitoring,
@@ -127,6 +128,18 @@ def _draws_in_a_scan_step():
     return cost, [{"x": rng.standard_normal((4, 3))} for _ in range(BATCHES_PER_EPOCH)], [], []
 
 
+def _modified_variable():
+    """A shared variable in the cost that SharedVariableModifier decays from its old value."""
+    mlp = MLP([Tanh(), None], [3, 6, 1], weights_init=initialization.IsotropicGaussian(0.3),
+              biases_init=initialization.Constant(0), seed=4)
+    mlp.initialize()
+    x, y = tensor.matrix("x"), tensor.matrix("y")
+    scale = tensor.shared(np.float32(1.0), name="scale")
+    cost = ((mlp.apply(x) * scale - y) ** 2).mean()
+    cost.name = "cost"
+    return cost, _batches(), [SharedVariableModifier(scale, lambda n, old: old * 0.97)]
+
+
 SCENARIOS = {
     "array stream": _mlp_run(_array_stream),
     "list of batches": _mlp_run(_batches),
@@ -134,6 +147,7 @@ SCENARIOS = {
     "callable with its own generator": _mlp_run(_own_rng_stream),
     "TrackTheBest and FinishIfNoImprovementAfter": _mlp_run(_array_stream, _early_stopping),
     "monitoring, timing, printing, progress bar": _mlp_run(_batches, _monitoring),
+    "SharedVariableModifier": _modified_variable,
     "CarriedStates in extra_updates": _carried_states,
     "CarriedStates through add_updates": _carried_states,
     "random draws inside a scan step and outside": _draws_in_a_scan_step,
