@@ -155,7 +155,7 @@ def load_parameters_into(bricks: Any, source: str | dict[str, np.ndarray]) -> No
     """Load a file (or a dict from :func:`load_parameters`) into ``bricks``.
 
     The file may be a parameter file, a checkpoint or a saved model: the
-    training state they also hold (``state_<i>``, ``__meta__``,
+    training state they also hold (``__state__/<i>``, ``__log__/...``, ``__meta__``,
     ``__model__``) is skipped.
     """
     values = load_parameters(source) if isinstance(source, (str, os.PathLike)) else source
