@@ -12,6 +12,7 @@ from brickwork.data import ArrayStream, CallableStream
 from brickwork.extensions import (
     Checkpoint,
     DataStreamMonitoring,
+    EarlyStopping,
     Extension,
     FinishAfter,
     FinishIfNoImprovementAfter,
@@ -91,6 +92,10 @@ def _early_stopping(cost):
             DataStreamMonitoring([cost], _batches()[:2], prefix="valid")]
 
 
+def _blocks_early_stopping(cost):
+    return [ScheduledScore(), EarlyStopping("score", epochs=2), TrainingDataMonitoring([cost], prefix="train")]
+
+
 def _monitoring(cost):
     return [TrainingDataMonitoring([cost], prefix="train"), TrainingDataMonitoring([cost], prefix="batch",
                                                                                   after_batch=True),
@@ -146,6 +151,7 @@ SCENARIOS = {
     "callable, global numpy generator": _mlp_run(_global_rng_stream),
     "callable with its own generator": _mlp_run(_own_rng_stream),
     "TrackTheBest and FinishIfNoImprovementAfter": _mlp_run(_array_stream, _early_stopping),
+    "EarlyStopping (a composite extension)": _mlp_run(_array_stream, _blocks_early_stopping),
     "monitoring, timing, printing, progress bar": _mlp_run(_batches, _monitoring),
     "SharedVariableModifier": _modified_variable,
     "CarriedStates in extra_updates": _carried_states,

@@ -250,6 +250,17 @@ class CompositeExtension(SimpleExtension):
     def do(self, which_callback: str, *args: Any) -> None:
         """Nothing of its own by default."""
 
+    def get_state(self) -> Any:
+        """The states of the sub-extensions (in order), or None when none has state."""
+        states = [sub.get_state() for sub in self.sub_extensions]
+        return None if all(state is None for state in states) else {"sub_extensions": states}
+
+    def set_state(self, state: Any) -> None:
+        """Continue from a state that :meth:`get_state` returned."""
+        for sub, sub_state in zip(self.sub_extensions, state["sub_extensions"]):
+            if sub_state is not None:
+                sub.set_state(sub_state)
+
 
 def _both(first: Callable, second: Callable) -> Callable:
     return lambda log: first(log) and second(log)
