@@ -46,9 +46,9 @@ def save_panels(path: str, panels: Sequence[Panel], title: str = "") -> None:
 
 
 def _draw(axes, panel: Panel) -> None:
-    style = {"marker": "o", "markersize": 3} if panel.markers else {}
     for name, points in panel.curves.items():
-        if points:
+        if points:  # markers only where they can be told apart
+            style = {"marker": "o", "markersize": 3} if panel.markers and len(points) <= 60 else {}
             axes.plot(*zip(*points), label=name, **style)
     for i, (name, value) in enumerate(panel.baselines.items()):
         axes.axhline(value, linestyle="--", color=f"C{len(panel.curves) + i}", label=name)
