@@ -4,6 +4,7 @@ project = "brickwork"
 author = "the brickwork developers"
 extensions = ["sphinx.ext.autodoc", "sphinx.ext.napoleon", "sphinx.ext.doctest"]
 napoleon_numpy_docstring = True
+napoleon_use_ivar = True  # attributes as fields: autodoc already documents dataclass and tuple fields
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
 exclude_patterns = ["_build"]

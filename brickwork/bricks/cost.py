@@ -87,6 +87,8 @@ class MisclassificationRate(Cost):
         mistakes, as in Blocks: the label is right only when fewer than
         ``top_k`` classes score at least as high as it.
 
+    Notes
+    -----
     ``apply(y, y_hat)``: labels ``(batch,)``, scores ``(batch, classes)``;
     returns ``error_rate``, a scalar.
     """

@@ -32,6 +32,8 @@ class Parallel(Initializable):
     child_prefix : str, optional
         Default ``'transform'``.
 
+    Notes
+    -----
     ``apply(*args, **kwargs)`` takes the inputs by position or name and
     returns one output per input, each ``(..., output_dim)``.
     """
@@ -112,6 +114,8 @@ class Fork(Parallel):
     output_dims : list of int
         Given by keyword (as in Blocks), one per output name.
 
+    Notes
+    -----
     ``apply(input_)`` maps ``(..., input_dim)`` to one output per name,
     ``(..., output_dim)``; a single output comes back as a variable.
     """
@@ -160,6 +164,8 @@ class Distribute(Fork):
     prototype : Feedforward brick, optional
         Default ``Linear(use_bias=False)``.
 
+    Notes
+    -----
     ``apply(**inputs)`` takes the source and the targets by name and returns
     the targets, each ``target + transform(source)``, ``(..., target_dim)``.
     """
@@ -221,6 +227,8 @@ class Merge(Parallel):
     child_prefix : str, optional
         Default ``'transform'``.
 
+    Notes
+    -----
     ``apply(*args, **kwargs)`` returns ``output`` ``(..., output_dim)``.
     """
 

@@ -93,6 +93,8 @@ class MLP(FeedforwardSequence, Initializable):
         Copied for each layer (default ``Linear()``); the copies are named
         ``<prototype class>_<i>``, such as ``linear_0``.
 
+    Notes
+    -----
     ``apply(input_)`` maps ``(..., dims[0])`` to ``(..., dims[-1])``.
     An explicit ``use_bias`` is pushed to the layers, as in Blocks.
     """

@@ -33,6 +33,8 @@ class VariableFilter:
     call_id : optional
         The ``call_id`` keyword the application was called with.
 
+    Notes
+    -----
     Applied to a :class:`ComputationGraph`, it filters its variables.
 
     >>> from brickwork.roles import PARAMETER

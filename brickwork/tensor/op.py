@@ -76,6 +76,8 @@ class Op:
         of ``extends`` on the same inputs (:mod:`brickwork.graph.rewrites`),
         taking the plain node's outputs from :meth:`standing_for`.
 
+    Notes
+    -----
     Ops that run a graph of their own (the scan, :mod:`brickwork.scan`) say
     so with :meth:`inner_outputs` and :meth:`unrolled`; how they run is their
     ``perform``, like any op.

@@ -23,6 +23,8 @@ class IndRNN(RecurrentCell):
     activation : Brick
         Default ``Rectifier()``, as in the paper.
 
+    Notes
+    -----
     Parameters created: ``recurrent_weights`` ``(dim,)`` (role WEIGHT) and the
     learnable ``initial_state`` ``(dim,)``.
     """

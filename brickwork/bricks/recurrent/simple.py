@@ -20,6 +20,8 @@ class SimpleRecurrent(RecurrentCell):
     activation : Brick
         Applied elementwise, for example ``Tanh()`` or ``Identity()``.
 
+    Notes
+    -----
     Parameters created: ``W`` ``(dim, dim)`` (role WEIGHT) and the learnable
     ``initial_state`` ``(dim,)`` (role INITIAL_STATE, zero, not touched by
     ``initialize()``).
