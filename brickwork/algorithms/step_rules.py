@@ -49,6 +49,12 @@ class StepRule:
         """The shared variables holding this rule's state (for checkpoints)."""
         return list(self._state)
 
+    def guard(self, updates: list) -> list:
+        """The state updates of the rules before this one in a :class:`CompositeRule`, as this
+        rule lets them through: all of them, unchanged, unless the rule vetoes a whole update
+        (:class:`RemoveNotFinite` keeps them only when every step is finite)."""
+        return updates
+
     def _slot(self, parameter: SharedVariable, name: str, value: float = 0.0) -> SharedVariable:
         """A state variable shaped like ``parameter``, filled with ``value``."""
         current = parameter.get_value(borrow=True)
@@ -87,8 +93,8 @@ class BasicMomentum(StepRule):
 class CompositeRule(StepRule):
     """Apply ``components`` one after another, each to the steps of the last.
 
-    A rule with a ``guard(updates)`` method (:class:`RemoveNotFinite`) also
-    sees the state updates of the rules before it.
+    Each rule's :meth:`StepRule.guard` sees the state updates of the rules
+    before it (so :class:`RemoveNotFinite` can hold them back).
     """
 
     def __init__(self, components: list[StepRule]):
@@ -107,8 +113,7 @@ class CompositeRule(StepRule):
         updates = []
         for rule in self.components:
             previous_steps, more = rule.compute_steps(previous_steps)
-            if hasattr(rule, "guard"):
-                updates = rule.guard(updates)
+            updates = rule.guard(updates)
             updates.extend(more)
         return previous_steps, updates
 

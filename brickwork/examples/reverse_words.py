@@ -20,6 +20,7 @@ from brickwork.bricks.recurrent import Bidirectional, GatedRecurrent
 from brickwork.bricks.sequence_generators import LookupFeedback, Readout, SequenceGenerator, SoftmaxEmitter
 from brickwork.search import BeamSearch
 
+from . import HELP_FORMAT
 from .datasets import package_folder
 
 ALPHABET = ["<S>", "</S>"] + [chr(c) for c in range(ord("a"), ord("z") + 1)]
@@ -157,10 +158,12 @@ def draw(path: str, pairs: list[tuple[str, str, np.ndarray]]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples reverse_words", description=__doc__)
-    parser.add_argument("--updates", type=int, default=2500)
-    parser.add_argument("--dimension", type=int, default=64)
-    parser.add_argument("--beam", type=int, default=10)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples reverse_words", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=2500, help="parameter updates")
+    parser.add_argument("--dimension", type=int, default=64,
+                        help="state size of each encoder direction (the decoder has twice as many)")
+    parser.add_argument("--beam", type=int, default=10, help="beam size of the beam search")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="reverse_words.png", help="where to draw the attention maps")
     args = parser.parse_args(argv)

@@ -16,6 +16,7 @@ from brickwork.bricks.recurrent import GatedRecurrent
 from brickwork.bricks.sequence_generators import LookupFeedback, Readout, SequenceGenerator, SoftmaxEmitter
 from brickwork.search import BeamSearch
 
+from . import HELP_FORMAT
 from .datasets import package_folder
 from .plotting import save_curve
 
@@ -88,9 +89,10 @@ def train(generator: SequenceGenerator, lines: list[str], held_out: list[str], a
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m brickwork.examples verse", description=__doc__)
-    parser.add_argument("--updates", type=int, default=1500)
-    parser.add_argument("--dimension", type=int, default=256)
+    parser = argparse.ArgumentParser(prog="python -m brickwork.examples verse", description=__doc__,
+                                     formatter_class=HELP_FORMAT)
+    parser.add_argument("--updates", type=int, default=1500, help="parameter updates")
+    parser.add_argument("--dimension", type=int, default=256, help="state size of the GRU")
     parser.add_argument("--quick", action="store_true", help="a short run, for the tests")
     parser.add_argument("--plot", default="verse.png", help="where to draw the learning curve")
     args = parser.parse_args(argv)
