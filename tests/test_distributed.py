@@ -159,3 +159,42 @@ def test_a_hanging_rank_ends_the_run_after_the_timeout(tmp_path):
     assert done.returncode != 0
     assert "rank 0 of 2: waited 3 s in the all-reduce of the gradients" in done.stderr
     assert time.perf_counter() - started < 90
+
+
+# A process that writes to a pipe, tells us on stderr that it waits for its output to be read
+# (``_let_the_launcher_read_our_output``, which an aborting rank calls), then prints how long it waited.
+WAITER = """
+import sys, time
+from brickwork.distributed.world import _let_the_launcher_read_our_output
+sys.stdout.write("x" * 1000)
+start = time.monotonic()
+print("waiting", file=sys.stderr, flush=True)
+_let_the_launcher_read_our_output({grace})
+print(time.monotonic() - start, file=sys.stderr)
+"""
+needs_linux_pipes = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                       reason="FIONREAD on the writing end of a pipe is Linux's")
+
+
+def run_waiter(grace, read_after):
+    """Start WAITER with both outputs on pipes; read its stdout ``read_after`` s after it waits."""
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}" + os.environ.get("PYTHONPATH", ""))
+    with subprocess.Popen([sys.executable, "-c", WAITER.format(grace=grace)], env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stderr.readline() == "waiting\n"
+        time.sleep(read_after)
+        assert child.stdout.read() == "x" * 1000
+        waited = float(child.stderr.read())
+    return waited
+
+
+@needs_linux_pipes
+def test_an_aborting_rank_waits_until_the_launcher_has_read_its_output():
+    """It returns once the bytes are read (0.5 s), long before the grace (20 s): 10 s of slack for a busy machine."""
+    assert 0.5 <= run_waiter(grace=20, read_after=0.5) < 10
+
+
+@needs_linux_pipes
+def test_an_aborting_rank_waits_no_longer_than_the_grace_for_a_launcher_that_does_not_read():
+    """It gives up after the grace (0.5 s): 2 s of slack for a busy machine, still short of the 3 s we leave it."""
+    assert 0.5 <= run_waiter(grace=0.5, read_after=3) < 2.5

@@ -8,12 +8,16 @@ script runs on a laptop and on a cluster.
 A process that dies with an uncaught exception while the others wait in a
 collective would leave them waiting for ever; so, when there are several
 processes, an uncaught exception prints its traceback with the rank and
-aborts every process of the run (``MPI_Abort``).
+aborts every process of the run (``MPI_Abort``), once the launcher has read
+what the process wrote (at most 5 s later), so that the traceback reaches
+the user.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import struct
 import sys
 import time
 import traceback
@@ -26,6 +30,9 @@ from ..errors import TrainingError
 # Variables the MPI launchers set in each process they start (MPICH's hydra, Open MPI, PMIx, Slurm's PMI).
 _LAUNCHER_SIZES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE")
 _LAUNCHER_RANKS = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK")
+# At most this many seconds for the launcher to read a failing process's last output before it aborts
+# the run: long enough for a launcher descheduled on a busy machine, short enough not to look like a hang.
+_OUTPUT_GRACE = 5.0
 
 
 class World:
@@ -136,8 +143,44 @@ def _abort_all_on_uncaught_exception(this: World) -> None:
         message = "".join(traceback.format_exception(kind, error, trace))
         sys.stderr.write(f"brickwork: rank {this.rank} of {this.size} failed; stopping every rank.\n"
                          f"{message}")
-        sys.stderr.flush()
         if previous is not sys.__excepthook__:
             previous(kind, error, trace)
+        _let_the_launcher_read_our_output(_OUTPUT_GRACE)
         this.comm.Abort(1)
     sys.excepthook = abort
+
+
+def _let_the_launcher_read_our_output(grace: float) -> None:
+    """Flush stdout and stderr, then wait (at most ``grace`` seconds) until no byte of them is unread.
+
+    MPICH's hydra proxy reads a process's output pipes and its PMI socket,
+    which carries ``MPI_Abort``, as separate file descriptors; when both are
+    ready at once (the proxy was descheduled on a busy machine) it forwards
+    the abort first, and mpiexec exits on the abort without reading the
+    output that follows: the traceback is lost and the run fails with an
+    empty stderr. Output the proxy has read is forwarded before it reads
+    anything else, so once our pipes hold no unread byte the abort can only
+    come after it. A file or a terminal is written synchronously: nothing to
+    wait for.
+    """
+    for stream in filter(None, (sys.stdout, sys.stderr)):  # None when Python runs without them
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed by the program: nothing of ours is pending there
+            pass
+    deadline = time.monotonic() + grace
+    while any(_unread_bytes(fd) for fd in (1, 2)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _unread_bytes(fd: int) -> int:
+    """How many bytes written to pipe ``fd`` its reader has not read yet (0 if ``fd`` is no pipe)."""
+    try:
+        import fcntl
+        import termios
+        if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+            return 0
+        # FIONREAD on the writing end of a pipe counts the unread bytes (Linux; where it reads 0 we do not wait).
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))[0]
+    except (ImportError, OSError):  # no fcntl (Windows) or fd closed: no way to tell, so no wait
+        return 0
