@@ -9,7 +9,6 @@ back to each input's shape.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -339,31 +338,37 @@ class TanhDerivative(FloatUnary):
 
 
 class Sigmoid(FloatUnary):
-    """The logistic function ``1 / (1 + exp(-x))``.
+    """The logistic function ``1 / (1 + exp(-x))``, computed as ``0.5 + 0.5 * tanh(x / 2)``.
 
-    ``-x`` is first limited to the largest exponent the dtype can take, so
-    ``exp`` never overflows; the result is accurate relative to its size in
-    both tails. (``exp`` is also cheaper than ``tanh`` in NumPy, the other
-    usual route.)
+    Four in-place passes, one of them ``tanh``, which NumPy computes with
+    SIMD: at (64, 256), on an AVX-512 Xeon with NumPy 2.4, we measured
+    0.9 ns per value in float32 against 1.5 ns for the five passes of
+    ``1 / (1 + exp(-x))`` (negate, clip, exp, add, reciprocal), and 2.7 ns
+    for both in float64 (where NumPy's ``tanh`` costs twice its ``exp``).
+    ``tanh`` saturates, so nothing can overflow.
+
+    The result is accurate in absolute terms, within about half a unit in
+    the last place of 1 (6e-8 in float32, 1e-16 in float64), not relative to its
+    size: far in the negative tail it loses its relative precision and then
+    becomes 0, from about ``x = -20`` in float32 and ``x = -38`` in float64
+    (``sigmoid(-40)`` is 0 where the ``exp`` form gave 4e-18, and
+    ``sigmoid(-10)`` is 4.5389e-5 in float32 instead of 4.5398e-5). Take
+    logarithms of a sigmoid through :class:`Softplus` (``log sigmoid(x) =
+    -softplus(-x)``), as ``BinaryCrossEntropy(from_logits=True)`` does.
     """
 
     def perform(self, x):
         return self.perform_into(np.empty_like(x), x)
 
     def perform_into(self, out, x):
-        _negate_into(x, out)
-        np.minimum(out, _largest_exponent(out.dtype), out=out)
-        np.exp(out, out=out)
-        out += 1
-        return np.reciprocal(out, out=out)
+        np.multiply(x, 0.5, out=out)  # a Python float keeps float32 float32 (NumPy 2 promotion)
+        np.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return out
 
     def vjp(self, node, grads):
         return [mul(grads[0], sigmoid_derivative(node.outputs[0]))]
-
-
-@functools.lru_cache(maxsize=8)
-def _largest_exponent(dtype: np.dtype) -> float:
-    return float(np.floor(np.log(np.finfo(dtype).max)))
 
 
 class SigmoidDerivative(FloatUnary):
