@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
@@ -13,15 +14,38 @@ from brickwork.bricks.recurrent import LSTM, GatedRecurrent, SimpleRecurrent
 from .workloads import Workload
 
 
-def build(w: Workload, params: dict[str, np.ndarray], dtype: str = "float32"):
-    """Compile the training step; returns ``(step, compile_seconds)``."""
-    old, config.floatX = config.floatX, dtype
-    try:
+def build(w: Workload, params: dict[str, np.ndarray], dtype: str = "float32", fusion: str | None = None):
+    """Compile the training step; returns ``(step, compile_seconds)``.
+
+    ``fusion`` is the ``brickwork.config.fusion`` the step is built and always
+    run under ('off': the NumPy tier, 'sync': the fused tier); a scan reads it
+    when it first runs at given shapes, so each call sets it, and two steps
+    built with different settings can be timed in turns. None: the setting as
+    it is.
+    """
+    tier = {} if fusion is None else {"fusion": fusion}
+    with _config(floatX=dtype, **tier):
         started = time.perf_counter()
-        step = _compile(w, params)
-        return step, time.perf_counter() - started
+        train = _compile(w, params)
+        seconds = time.perf_counter() - started
+
+    def step(xv, yv):
+        with _config(**tier):
+            return train(xv, yv)
+    return step, seconds
+
+
+@contextlib.contextmanager
+def _config(**settings):
+    """``brickwork.config`` with ``settings`` inside the block, as it was after."""
+    old = {name: getattr(config, name) for name in settings}
+    for name, value in settings.items():
+        setattr(config, name, value)
+    try:
+        yield
     finally:
-        config.floatX = old
+        for name, value in old.items():
+            setattr(config, name, value)
 
 
 def _compile(w: Workload, params: dict[str, np.ndarray]):
@@ -52,10 +76,10 @@ def _compile(w: Workload, params: dict[str, np.ndarray]):
     names = list(weights)
     train = function([x, y], [loss] + grad(loss, [weights[n] for n in names]))
 
-    def step(xv, yv):
+    def train_step(xv, yv):
         loss_value, *grads = train(xv, yv)
         return float(loss_value), _canonical(w, dict(zip(names, grads)))
-    return step
+    return train_step
 
 
 def _linear(name: str, W: np.ndarray, b: np.ndarray) -> Linear:

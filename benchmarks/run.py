@@ -30,9 +30,12 @@ from .numpy_rnn import NumpyRNN  # noqa: E402
 from .workloads import WORKLOADS, Workload, data, parameters  # noqa: E402
 
 REFERENCE = "numpy (hand-written)"
+# brickwork twice, each step built and always run under its own config.fusion (see impl_brickwork.build)
+NUMPY_TIER, FUSED_TIER = "brickwork (NumPy tier)", "brickwork (fused tier)"
 IMPLEMENTATIONS = {
     REFERENCE: lambda w, p: (NumpyRNN(w, p).step, 0.0),
-    "brickwork": impl_brickwork.build,
+    NUMPY_TIER: lambda w, p: impl_brickwork.build(w, p, fusion="off"),
+    FUSED_TIER: lambda w, p: impl_brickwork.build(w, p, fusion="sync"),
     "torch (fused)": impl_torch.build,
     "torch (cell loop)": lambda w, p: impl_torch.build(w, p, fused=False),
     "jax (lax.scan, jit)": impl_jax.build,
@@ -146,14 +149,38 @@ def compile_times(names: list[str]) -> dict[str, tuple]:
 
 
 def versions() -> str:
+    """The versions of Python, NumPy and every framework found (importing them, which loads their libraries)."""
     found = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
-    for module in ("brickwork", "torch", "jax", "pytensor", "autograd"):
+    for module in ("brickwork", "numba", "torch", "jax", "pytensor", "autograd"):
         try:
             imported = __import__(module)
             found.append(f"{module} {getattr(imported, '__version__', '(no version)')}")
         except ImportError:
             pass
     return ", ".join(found)
+
+
+def thread_pools() -> list[str]:
+    """The BLAS and OpenMP libraries loaded in this process as ``threadpoolctl`` reports them, one line each.
+
+    Call it after :func:`versions`, which loads the frameworks' own libraries (PyTorch's OpenMP, say).
+    """
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ["- threadpoolctl is not installed (pip install -e '.[bench]'): BLAS unknown"]
+    return [f"- {pool['internal_api']} {pool.get('version') or '(no version)'} ({pool['user_api']}): "
+            f"threading layer {pool.get('threading_layer', 'n/a')}, {pool['num_threads']} threads"
+            f"{', ' + pool['architecture'] if pool.get('architecture') else ''}; "
+            f"`{os.path.basename(pool['filepath'])}`" for pool in threadpool_info()]
+
+
+def machine() -> list[str]:
+    """The report's header: CPU, versions, and the BLAS and thread pools (printed as the run starts)."""
+    lines = [f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
+             "BLAS and OpenMP libraries loaded (threadpoolctl):", "", *thread_pools(), ""]
+    print("\n".join(lines), flush=True)
+    return lines
 
 
 def cpu() -> str:
@@ -180,11 +207,11 @@ def main() -> None:
         _chart(_ratios_from_table(args.output), args.chart)
         return
     names = [n for n in IMPLEMENTATIONS if n not in args.skip.split(";")]
-    lines = [f"# Benchmark results ({datetime.date.today()})", "",
-             f"Machine: {os.cpu_count()} cores, {cpu()}; 2 threads. {versions()}.", "",
+    lines = [f"# Benchmark results ({datetime.date.today()})", "", *machine(),
              "One training step (forward, backward, gradients of all parameters of a mean-squared loss on "
              "every output), float32. Times in ms over the repeats, run in three rounds (see README.md); "
-             "ratio = median / hand-written NumPy median. Chart: `results.png`.", ""]
+             "ratio = median / hand-written NumPy median. Chart: `results.png`. "
+             f"{NUMPY_TIER} runs with `brickwork.config.fusion = 'off'`, {FUSED_TIER} with 'sync'.", ""]
     ratios = {}
     for key in args.workloads.split(","):
         w = WORKLOADS[key]
@@ -210,13 +237,13 @@ def main() -> None:
     if "W4" in args.workloads.split(","):
         w = WORKLOADS["W4"]
         params, (x, y) = parameters(w), data(w)
-        memory = {n: peak_memory(n, w, params, x, y) for n in (REFERENCE, "brickwork")}
+        memory = {n: peak_memory(n, w, params, x, y) for n in (REFERENCE, NUMPY_TIER, FUSED_TIER) if n in names}
         lines += ["## M1: peak memory of a W4 step (NumPy allocations, tracemalloc)", "",
                   "| implementation | peak MiB | ratio |", "| --- | ---: | ---: |"]
         lines += [f"| {n} | {m:.1f} | {m / memory[REFERENCE]:.2f}x |" for n, m in memory.items()]
         lines.append("")
-    compiled = compile_times([n for n in (REFERENCE, "brickwork", "jax (lax.scan, jit)", "pytensor (scan)")
-                              if n in names])
+    compiled = compile_times([n for n in (REFERENCE, NUMPY_TIER, FUSED_TIER, "jax (lax.scan, jit)",
+                                          "pytensor (scan)") if n in names])
     lines += ["## C1: compile time of the W3 training function", "",
               "Build and compile (graph, gradient, compiled function), and the first call's time beyond "
               "a steady call (where JAX compiles; where brickwork specializes its loops to the shapes and, "
@@ -252,7 +279,8 @@ def _chart(ratios: dict, path: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    names = sorted({n for r in ratios.values() for n in r}, key=list(IMPLEMENTATIONS).index)
+    order = list(IMPLEMENTATIONS)  # rows of an older table (a single "brickwork") go last
+    names = sorted({n for r in ratios.values() for n in r}, key=lambda n: order.index(n) if n in order else len(order))
     figure, axes = plt.subplots(figsize=(9, 4))
     width = 0.8 / max(len(names), 1)
     for i, name in enumerate(names):

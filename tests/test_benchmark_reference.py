@@ -58,3 +58,24 @@ def test_rounds_give_every_implementation_its_repeats(monkeypatch):
     assert calls == {"fast": 7, "autograd": run.SLOW["autograd"]}
     assert rows["fast"]["min"] <= rows["fast"]["median"] <= rows["fast"]["max"]
     assert rows["fast"]["compile"] >= 0.5 and "step" not in rows["fast"]
+
+
+def test_each_brickwork_tier_is_built_and_always_run_under_its_own_fusion_setting(monkeypatch):
+    """Two steps timed in turns: each call sets its own config.fusion, and restores the setting after."""
+    from benchmarks import impl_brickwork
+    from brickwork import config
+    seen = []
+
+    def compile_recording(w, params):
+        seen.append(("build", config.fusion, config.floatX))
+        return lambda x, y: seen.append(("call", config.fusion))
+
+    monkeypatch.setattr(impl_brickwork, "_compile", compile_recording)
+    before = config.fusion
+    numpy_tier, _ = impl_brickwork.build(SMALL["lstm"], {}, fusion="off")
+    fused_tier, _ = impl_brickwork.build(SMALL["lstm"], {}, dtype="float64", fusion="sync")
+    for step in (numpy_tier, fused_tier, numpy_tier):
+        step(None, None)
+    assert seen == [("build", "off", "float32"), ("build", "sync", "float64"),
+                    ("call", "off"), ("call", "sync"), ("call", "off")]
+    assert config.fusion == before
