@@ -1,4 +1,9 @@
-"""Test settings: Hypothesis without deadlines and with a bounded example count."""
+"""Test settings: Hypothesis without deadlines and with a bounded example count; scans on
+the NumPy tier unless BRICKWORK_FUSION says otherwise (``BRICKWORK_FUSION=sync pytest``
+runs every test with the fused tier; tests of the fused tier choose it themselves).
+"""
+
+import os
 
 import pytest
 from hypothesis import settings
@@ -7,6 +12,9 @@ from brickwork import config
 
 settings.register_profile("brickwork", deadline=None, max_examples=25, derandomize=True)
 settings.load_profile("brickwork")
+# 'auto' would compile kernels in background threads while tests run: results would
+# depend on timing, and the threads on the two cores of CI
+config.fusion = os.environ.get("BRICKWORK_FUSION", "off")
 
 
 @pytest.fixture

@@ -6,22 +6,28 @@ Three properties, on two calls with different arguments: equal values, arguments
 (and shared variables) never modified, and results of the first call unchanged by the
 second. The counts are small for CI; for a soak, raise them::
 
-    BRICKWORK_FUZZ_EXAMPLES=5000 BRICKWORK_FUZZ_SCAN_EXAMPLES=500 pytest tests/test_fuzz_compiler.py
+    BRICKWORK_FUZZ_EXAMPLES=5000 BRICKWORK_FUZZ_SCAN_EXAMPLES=500 BRICKWORK_FUZZ_FUSED_EXAMPLES=500 \
+        pytest tests/test_fuzz_compiler.py
+
+Scans run once more on the fused tier (``config.fusion = 'sync'``, where numba is
+installed): their elementwise regions as generated kernels, held to the same reference.
 
 (``BRICKWORK_FUZZ_SEED`` moves the range of seeds, to try graphs not tried before.)
 """
 
+import importlib.util
 import os
 
 import numpy as np
 import pytest
 from fuzz_graphs import Case, plain_case, scan_case
 
-from brickwork import function
+from brickwork import config, function
 from brickwork.graph import ComputationGraph, evaluate
 
 PLAIN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_EXAMPLES", "300"))
 SCAN_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_SCAN_EXAMPLES", "40"))
+FUSED_EXAMPLES = int(os.environ.get("BRICKWORK_FUZZ_FUSED_EXAMPLES", "20"))  # numba compiles ~0.3 s a kernel
 FIRST_SEED = int(os.environ.get("BRICKWORK_FUZZ_SEED", "0"))
 # float64 throughout; the compiler may reorder sums and products (hoisting, regrouping,
 # one matmul for a stack of rows), which changes rounding by a few ulps per op over a few
@@ -79,9 +85,13 @@ def run(make, seeds) -> tuple[int, list[str]]:
     return ran, failures
 
 
-@pytest.mark.parametrize("make, count", [(plain_case, PLAIN_EXAMPLES), (scan_case, SCAN_EXAMPLES)],
-                         ids=["plain", "scan"])
-def test_compiled_graphs_agree_with_the_reference(make, count):
+@pytest.mark.parametrize("make, count, fusion", [
+    (plain_case, PLAIN_EXAMPLES, "off"), (scan_case, SCAN_EXAMPLES, "off"),
+    pytest.param(scan_case, FUSED_EXAMPLES, "sync", marks=pytest.mark.skipif(
+        importlib.util.find_spec("numba") is None, reason="the fused tier needs numba"))],
+    ids=["plain", "scan", "scan_fused"])
+def test_compiled_graphs_agree_with_the_reference(make, count, fusion, monkeypatch):
+    monkeypatch.setattr(config, "fusion", fusion)
     ran, failures = run(make, range(FIRST_SEED, FIRST_SEED + count))
     assert ran >= count * 0.8, f"only {ran} of {count} random graphs had finite values"
     assert not failures, f"{len(failures)} of {ran} graphs differ:\n\n" + "\n\n".join(failures[:3])

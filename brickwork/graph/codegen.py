@@ -105,6 +105,8 @@ class Emitter:
         args = ", ".join(self.name(s) for s in ins)
         targets = ", ".join(self.name(s) for s in outs) + ("," if len(outs) > 1 else "")
         op, position = kernel.op, kernel.position
+        if op.perform_outputs is not None:
+            return self._into_outputs(n, op, ins, outs, written)
         ufunc = op.as_ufunc([self.types[s] for s in ins])
         buffer = f"B{written[outs[0]]}[t, ...]" if len(outs) == 1 and outs[0] in written else None
         in_place = position is not None
@@ -127,6 +129,22 @@ class Emitter:
             return [f"{targets} = I{n}({target}, {args}) if {target}.__class__ is ndarray else K{n}({args})"]
         self.namespace[f"K{n}"] = op.perform
         return [f"{targets} = K{n}({args})"]
+
+    def _into_outputs(self, n: int, op: Any, ins: tuple, outs: tuple, written: dict[int, int]) -> list[str]:
+        """A kernel that writes into the arrays it is given: new ones, or straight
+        into output buffers. Its scalars go as 0-d arrays (kernels may give NumPy scalars)."""
+        self.namespace.update({f"F{n}": op.perform_outputs, "empty": np.empty, "asarray": np.asarray})
+        args = [f"asarray({self.name(s)})" if not self.types[s].ndim else self.name(s) for s in ins]
+        lines = []
+        for s in outs:
+            if s in written:
+                lines.append(f"{self.name(s)} = B{written[s]}[t]")
+                self.direct.add(s)
+            else:
+                self.namespace[f"T{s}"] = (self.types[s].shape, self.types[s].dtype)
+                lines.append(f"{self.name(s)} = empty(*T{s})")
+        lines.append(f"F{n}({', '.join(args + [self.name(s) for s in outs])})")
+        return lines
 
     def _fits(self, target: int, result: int) -> bool:
         """Whether the result of a kernel is known to fit the array in slot ``target``."""

@@ -37,6 +37,9 @@ from .reference import evaluate
 from .rewrites import optimize
 
 MAX_GENERATED_STEPS = 20_000
+#: a pass over the rewritten steps ``(op, inputs, outputs)`` and the function's results,
+#: returning new steps (a scan's fused tier, :mod:`brickwork.scan.fusion`)
+StepPass = Callable[[list, list], list]
 
 
 class Lowering(NamedTuple):
@@ -68,6 +71,14 @@ class Lowering(NamedTuple):
 class Function:
     """A compiled graph; call it with one array per input.
 
+    Parameters
+    ----------
+    inputs, outputs, updates, givens
+        As for :func:`function`.
+    step_pass : callable, optional
+        Run on the steps after the rewrites (see ``StepPass``): a scan's
+        fused tier replaces regions of them by kernels.
+
     Attributes
     ----------
     inputs : list of Variable
@@ -87,7 +98,7 @@ class Function:
 
     @gc_paused
     def __init__(self, inputs: Sequence[Variable], outputs: Any,
-                 updates: Any = None, givens: Mapping | None = None):
+                 updates: Any = None, givens: Mapping | None = None, step_pass: StepPass | None = None):
         self.inputs = list(inputs)
         self._single = isinstance(outputs, Variable)
         outputs = [] if outputs is None else [outputs] if self._single else list(outputs)
@@ -99,6 +110,8 @@ class Function:
         self.outputs = targets[:len(outputs)]
         nodes = toposort(targets, stop_at=self.inputs)
         steps, targets = optimize(nodes, targets)
+        if step_pass is not None:
+            steps = step_pass(steps, targets)
         self._lower(steps, targets, len(outputs))
 
     def _check_inputs(self) -> None:

@@ -11,6 +11,10 @@ derivative factors of the gates are saved forward values. And it turns the
 gradient of slices that cut one array into pieces (the gates of an LSTM) into
 one concatenation, instead of zeros and one addition per piece.
 
+:func:`invariant` moves out of the loop what reads only free variables and
+constants (the joined weights of merged products, :mod:`brickwork.scan.products`):
+it is computed once per call and read in the loop as a free value.
+
 :func:`split` then finds the ops that read only sequence slices, free
 variables and constants, and that can run on whole sequences at once: the
 elementwise ops and ``x_t @ W``, on per-step arrays small enough that the
@@ -32,7 +36,7 @@ from ..tensor.indexing import IndexGrad, IndexInc
 from ..tensor.linalg import MatMul
 from ..tensor.shape import BroadcastTo, Identity, Reshape, SumTo, concatenate
 from ..tensor.variable import Constant, TensorType, Variable
-from ..tensor.walk import toposort
+from ..tensor.walk import clone_replace, toposort
 
 # Hoisting pays where a kernel call costs more than the work it does: for small
 # per-step arrays. For large ones, one pass over a whole sequence streams it
@@ -154,6 +158,27 @@ def _cut(spec: tuple, shape: tuple) -> tuple[int, int, int] | None:
     axis, (_, start, stop, step) = partial[0]
     start, stop, step = slice(start, stop, step).indices(shape[axis])
     return (axis, start, stop) if step == 1 and stop > start else None
+
+
+def invariant(outputs: Sequence[Variable], free_in: Sequence[Variable]
+              ) -> tuple[list[Variable], list[Variable], list[Variable]]:
+    """The step ``outputs`` with the values that read only ``free_in`` and constants
+    replaced by new free placeholders; returns the new outputs, the values (in terms
+    of ``free_in``) and their placeholders."""
+    outside = {id(v) for v in free_in}
+    nodes = toposort(list(outputs), stop_at=list(free_in))
+    for node in nodes:
+        if node.op.pure and all(id(v) in outside or isinstance(v, Constant) for v in node.inputs):
+            outside.update(id(v) for v in node.outputs)
+    free_ids = {id(v) for v in free_in}
+    read_inside = [v for node in nodes if not all(id(o) in outside for o in node.outputs) for v in node.inputs]
+    values = {id(v): v for v in read_inside + list(outputs)
+              if id(v) in outside and id(v) not in free_ids and v.owner is not None}
+    if not values:
+        return list(outputs), [], []
+    placeholders = {i: Variable(v.type, name=v.name) for i, v in values.items()}
+    replace = {values[i]: p for i, p in placeholders.items()}
+    return clone_replace(list(outputs), replace), list(values.values()), list(placeholders.values())
 
 
 @dataclass

@@ -121,6 +121,11 @@ class Scan(Op):
             self._step_function = Function(self.seq_in + self.state_in + placeholders, outputs)
         return self._step_function
 
+    @property
+    def runner(self) -> ScanRunner | None:
+        """What runs the scan (its compiled programs), once it has run."""
+        return self._runner
+
     def perform(self, *inputs: Any) -> Any:
         if self._runner is None:
             self._runner = ScanRunner(self, self.sizes())

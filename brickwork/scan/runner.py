@@ -63,6 +63,10 @@ class ScanRunner:
         self._programs: dict[tuple, Program] = {}
         self._pool = BufferPool()
 
+    def programs(self) -> list[Program]:
+        """The programs compiled so far, one per set of argument shapes."""
+        return list(self._programs.values())
+
     def __call__(self, arrays: ScanInputs) -> list:
         op = self.op
         length = _length(op, arrays)
@@ -81,10 +85,12 @@ class ScanRunner:
         try:
             program = self._program(arrays)
             free = [arrays.free[i] for i in program.free]
-            sequences = program.loop_sequences(arrays.sequences, free)
-            results = program.step([s[t] for s in sequences] + list(arrays.states) + free)
+            sequences, free = program.prepare(arrays.sequences, free)
+            arguments = [s[t] for s in sequences] + list(arrays.states) + free
+            results = program.step(arguments)
         except Exception as error:
             self._explain(error, t, arrays)
+        program.after_first_step(arguments, results)
         return _FirstStep(program, sequences, free, results)
 
     def _other_steps(self, arrays: ScanInputs, first: _FirstStep, buffers: _Buffers, steps: range) -> list:

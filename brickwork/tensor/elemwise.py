@@ -33,6 +33,9 @@ class Elemwise(Op):
     fresh_output = True
     ufunc: np.ufunc | None = None
     result = "same"
+    #: one element in fused kernels (see :meth:`Op.scalar_expression`): ``{0}``, ``{1}``, ...
+    #: stand for the inputs, ``{t}`` for the output dtype's name, ``{f}`` for ``f32`` or ``f64``
+    scalar: str | None = None
 
     def __init_subclass__(cls, **kwargs: Any):
         super().__init_subclass__(**kwargs)
@@ -60,6 +63,13 @@ class Elemwise(Op):
     def as_ufunc(self, types):
         return self.ufunc if type(self).perform is Elemwise.perform else None
 
+    def scalar_expression(self, args, dtype):
+        if self.scalar is None or dtype.name not in _SCALAR_DTYPES:
+            return None
+        expression = self.scalar.format(*args, t=dtype.name, f="f32" if dtype == np.float32 else "f64")
+        # typed, so that a float32 kernel stays float32 (numba widens float32 op Python float)
+        return expression if dtype.kind == "b" else f"{dtype.name}({expression})"
+
     def __call__(self, *inputs: Any) -> Variable | list[Variable]:
         if self.ufunc is None and type(self).perform is Elemwise.perform:
             raise TypeError(f"{type(self).__name__} has no kernel: set ufunc or override perform")
@@ -76,6 +86,9 @@ class Elemwise(Op):
             return self.ufunc(*arrays, out=out)
         except ValueError:
             return self.perform(*arrays)
+
+
+_SCALAR_DTYPES = frozenset({"float32", "float64", "int32", "int64", "bool"})
 
 
 def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:
@@ -100,6 +113,11 @@ class Cast(Op):
 
     def perform(self, x):
         return x.astype(self.dtype)
+
+    def scalar_expression(self, args, dtype):
+        if dtype.name not in _SCALAR_DTYPES:
+            return None
+        return f"({args[0]} != 0)" if dtype.kind == "b" else f"{dtype.name}({args[0]})"
 
     def vjp(self, node, grads):
         x = node.inputs[0]
@@ -132,6 +150,7 @@ def cast(x: Any, dtype: Any) -> Variable:
 # -- arithmetic ---------------------------------------------------------------
 class Add(Elemwise):
     """``x + y`` elementwise, with NumPy broadcasting."""
+    scalar = "({0} + {1})"
     ufunc = np.add
 
     def vjp(self, node, grads):
@@ -140,6 +159,7 @@ class Add(Elemwise):
 
 class Sub(Elemwise):
     """``x - y`` elementwise, with NumPy broadcasting."""
+    scalar = "({0} - {1})"
     ufunc = np.subtract
 
     def vjp(self, node, grads):
@@ -148,6 +168,7 @@ class Sub(Elemwise):
 
 class Mul(Elemwise):
     """``x * y`` elementwise, with NumPy broadcasting."""
+    scalar = "({0} * {1})"
     ufunc = np.multiply
 
     def vjp(self, node, grads):
@@ -157,6 +178,7 @@ class Mul(Elemwise):
 
 class TrueDiv(Elemwise):
     """``x / y`` elementwise (a float result), with NumPy broadcasting."""
+    scalar = "({0} / {1})"
     ufunc = np.true_divide
     result = "float"
 
@@ -167,6 +189,8 @@ class TrueDiv(Elemwise):
 
 class Pow(Elemwise):
     """``x ** y`` elementwise, with NumPy broadcasting."""
+    scalar = "({0} ** {1})"
+    transcendental = True
     ufunc = np.power
 
     def vjp(self, node, grads):
@@ -179,6 +203,7 @@ class Pow(Elemwise):
 
 class Neg(Elemwise):
     """``-x``; see :func:`_negate_into` for how it is written into a given array."""
+    scalar = "(-{0})"
 
     ufunc = np.negative
 
@@ -206,6 +231,7 @@ def _negate_into(x: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 class Maximum(Elemwise):
     """The larger of ``x`` and ``y`` elementwise (the gradient goes to the larger)."""
+    scalar = "({0} if {0} >= {1} or {0} != {0} else {1})"  # NaN wins, as in np.maximum
     ufunc = np.maximum
 
     def vjp(self, node, grads):
@@ -216,6 +242,7 @@ class Maximum(Elemwise):
 
 class Minimum(Elemwise):
     """The smaller of ``x`` and ``y`` elementwise (the gradient goes to the smaller)."""
+    scalar = "({0} if {0} <= {1} or {0} != {0} else {1})"
     ufunc = np.minimum
 
     def vjp(self, node, grads):
@@ -226,6 +253,7 @@ class Minimum(Elemwise):
 
 class Where(Elemwise):
     """``where(condition, a, b)``: ``a`` where the condition holds, else ``b``."""
+    scalar = "({1} if {0} else {2})"
 
     def make_node(self, condition, a, b):
         condition = as_variable(condition)
@@ -255,21 +283,22 @@ class Comparison(Elemwise):
         return [None] * len(node.inputs)
 
 
-def _comparison(name: str, ufunc: Any) -> type:
-    return type(name, (Comparison,), {"ufunc": ufunc, "__doc__": f"Elementwise {ufunc.__name__}."})
+def _comparison(name: str, ufunc: Any, scalar: str) -> type:
+    return type(name, (Comparison,), {"ufunc": ufunc, "scalar": scalar,
+                                      "__doc__": f"Elementwise {ufunc.__name__}."})
 
 
-Lt = _comparison("Lt", np.less)
-Le = _comparison("Le", np.less_equal)
-Gt = _comparison("Gt", np.greater)
-Ge = _comparison("Ge", np.greater_equal)
-Eq = _comparison("Eq", np.equal)
-Neq = _comparison("Neq", np.not_equal)
-LogicalAnd = _comparison("LogicalAnd", np.logical_and)
-LogicalOr = _comparison("LogicalOr", np.logical_or)
-LogicalNot = _comparison("LogicalNot", np.logical_not)
-IsFinite = _comparison("IsFinite", np.isfinite)
-IsNan = _comparison("IsNan", np.isnan)
+Lt = _comparison("Lt", np.less, "({0} < {1})")
+Le = _comparison("Le", np.less_equal, "({0} <= {1})")
+Gt = _comparison("Gt", np.greater, "({0} > {1})")
+Ge = _comparison("Ge", np.greater_equal, "({0} >= {1})")
+Eq = _comparison("Eq", np.equal, "({0} == {1})")
+Neq = _comparison("Neq", np.not_equal, "({0} != {1})")
+LogicalAnd = _comparison("LogicalAnd", np.logical_and, "(bool({0}) & bool({1}))")
+LogicalOr = _comparison("LogicalOr", np.logical_or, "(bool({0}) | bool({1}))")
+LogicalNot = _comparison("LogicalNot", np.logical_not, "(not {0})")
+IsFinite = _comparison("IsFinite", np.isfinite, "(({0} - {0}) == ({0} - {0}))")
+IsNan = _comparison("IsNan", np.isnan, "({0} != {0})")
 
 
 # -- float functions ------------------------------------------------------------
@@ -280,6 +309,8 @@ class FloatUnary(Elemwise):
 
 class Exp(FloatUnary):
     """``exp(x)`` elementwise."""
+    scalar = "math.exp({0})"
+    transcendental = True
     ufunc = np.exp
 
     def vjp(self, node, grads):
@@ -288,6 +319,8 @@ class Exp(FloatUnary):
 
 class Log(FloatUnary):
     """The natural logarithm ``log(x)`` elementwise."""
+    scalar = "math.log({0})"
+    transcendental = True
     ufunc = np.log
 
     def vjp(self, node, grads):
@@ -296,6 +329,8 @@ class Log(FloatUnary):
 
 class Log1p(FloatUnary):
     """``log(1 + x)`` elementwise, accurate for small ``x``."""
+    scalar = "math.log1p({0})"
+    transcendental = True
     ufunc = np.log1p
 
     def vjp(self, node, grads):
@@ -304,6 +339,7 @@ class Log1p(FloatUnary):
 
 class Sqrt(FloatUnary):
     """``sqrt(x)`` elementwise."""
+    scalar = "math.sqrt({0})"
     ufunc = np.sqrt
 
     def vjp(self, node, grads):
@@ -312,6 +348,8 @@ class Sqrt(FloatUnary):
 
 class Tanh(FloatUnary):
     """``tanh(x)`` elementwise."""
+    scalar = "tanh_{f}({0})"
+    transcendental = True
     ufunc = np.tanh
 
     def vjp(self, node, grads):
@@ -325,6 +363,7 @@ class TanhDerivative(FloatUnary):
     backward step it reads only saved forward values, so it is computed for
     all time steps before the loop (see :mod:`brickwork.scan.hoist`).
     """
+    scalar = "({t}(1) - {0} * {0})"
 
     def perform(self, y):
         return self.perform_into(np.empty_like(y), y)
@@ -356,6 +395,8 @@ class Sigmoid(FloatUnary):
     logarithms of a sigmoid through :class:`Softplus` (``log sigmoid(x) =
     -softplus(-x)``), as ``BinaryCrossEntropy(from_logits=True)`` does.
     """
+    scalar = "sigmoid_{f}({0})"
+    transcendental = True
 
     def perform(self, x):
         return self.perform_into(np.empty_like(x), x)
@@ -374,6 +415,7 @@ class Sigmoid(FloatUnary):
 class SigmoidDerivative(FloatUnary):
     """``y * (1 - y)``: the derivative of the sigmoid, from its output ``y`` (see
     :class:`TanhDerivative`)."""
+    scalar = "(({t}(1) - {0}) * {0})"
 
     inplace_positions = ()  # the kernel reads ``y`` after writing ``out``
 
@@ -403,6 +445,7 @@ class Softplus(FloatUnary):
 
 class Abs(Elemwise):
     """``|x|`` elementwise."""
+    scalar = "abs({0})"
     ufunc = np.abs
 
     def vjp(self, node, grads):
@@ -427,6 +470,7 @@ class Floor(Elemwise):
 
 class Relu(Elemwise):
     """``max(x, 0)`` elementwise."""
+    scalar = "({0} if not {0} <= 0 else {t}(0))"  # NaN stays NaN
     def perform(self, x):
         return np.maximum(x, 0)
 
@@ -439,6 +483,7 @@ class Relu(Elemwise):
 
 class Square(Elemwise):
     """``x ** 2`` elementwise."""
+    scalar = "({0} * {0})"
     ufunc = np.square
 
     def vjp(self, node, grads):

@@ -44,6 +44,18 @@ class Index(Op):
         """The index as a tuple, for an op with no variable parts (generated code applies it)."""
         return _constant_index(self.spec)
 
+    def column_slice(self, types):
+        if len(types) != 1 or not types[0].ndim or types[0].shape[-1] is None:
+            return None
+        index = self.constant_index()
+        ndim = types[0].ndim
+        if len(index) != ndim or any(not isinstance(i, slice) for i in index):
+            return None
+        if any(i != slice(None) for i in index[:-1]):
+            return None
+        start, stop, step = index[-1].indices(types[0].shape[-1])
+        return (start, stop) if step == 1 and stop > start else None
+
     def static_value(self, node, depth=8):
         source = node.inputs[0]
         if (source.owner is not None and isinstance(source.owner.op, Shape)

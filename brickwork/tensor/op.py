@@ -75,6 +75,15 @@ class Op:
         plain scan). The compiler runs a node of this op in place of a node
         of ``extends`` on the same inputs (:mod:`brickwork.graph.rewrites`),
         taking the plain node's outputs from :meth:`standing_for`.
+    perform_outputs : callable or None
+        ``perform_outputs(*arrays, *outputs)``: a kernel that writes every
+        result into arrays it is given, one per output, of the output types
+        (the fused kernels of :mod:`brickwork.scan.fusion`). Generated loops
+        pass slices of a scan's stacked buffers straight to it. None (the
+        default) for ops that allocate their results.
+    transcendental : bool
+        Computing one element costs far more than an addition (``exp``,
+        ``tanh``, ...): one such op alone is worth a fused kernel.
 
     Notes
     -----
@@ -91,6 +100,8 @@ class Op:
     perform_into: Callable[..., Any] | None = None
     inplace_positions: tuple[int, ...] | None = None
     extends: Op | None = None
+    perform_outputs: Callable[..., None] | None = None
+    transcendental = False
 
     def __call__(self, *inputs: Any) -> Variable | list[Variable]:
         node = self.make_node(*inputs)
@@ -169,6 +180,33 @@ class Op:
         evaluator and the tests hold compiled loops to the unrolled graph.
         """
         return None
+
+    def scalar_expression(self, args: Sequence[str], dtype: np.dtype) -> str | None:
+        """One element of the (single) output as a scalar Python expression, or None.
+
+        Fused kernels (:mod:`brickwork.scan.fusion`) compute a region of
+        elementwise ops element by element in generated numba code; an op
+        takes part when it can say what one element of its output is, given
+        ``args``, the expressions of the matching elements of its inputs
+        (already broadcast). ``dtype`` is the output's. The default, None,
+        keeps the op out of fused kernels.
+        """
+        return None
+
+    def column_slice(self, types: Sequence[TensorType]) -> tuple[int, int] | None:
+        """``(start, stop)`` when the output is the columns ``start:stop`` of the last
+        axis of the one input (of ``types``), every other axis whole; else None.
+
+        Fused kernels read such a slice in place, at an offset.
+        """
+        return None
+
+    def joins_columns(self, types: Sequence[TensorType]) -> bool:
+        """Whether the output is the inputs (of ``types``) joined along their last axis.
+
+        Fused kernels write each input into its columns of the result.
+        """
+        return False
 
     def _key(self) -> tuple:
         return (type(self),) + tuple(_hashable(getattr(self, p)) for p in self.props)

@@ -333,6 +333,10 @@ class Concatenate(Op):
     def perform(self, *xs):
         return np.concatenate(xs, axis=self.axis)
 
+    def joins_columns(self, types):
+        ndim = types[0].ndim
+        return self.axis % ndim == ndim - 1 and all(t.shape[:-1] == types[0].shape[:-1] for t in types)
+
     def perform_into(self, out, *xs):
         """The joined array written into ``out`` (an array of the result's shape)."""
         return np.concatenate(xs, axis=self.axis, out=out)
