@@ -144,7 +144,7 @@ def test_a_kernel_refuses_arrays_of_other_shapes(fusion):
     compiled = function([x, h0], tensor.scan(lambda x_t, h: tensor.tanh(x_t * h + 1), sequences=[x], states=[h0]))
     compiled(np.ones((3, 4)), np.zeros(4))
     program = next(k.op.runner for k, *_ in compiled.lowering.schedule if k.op.runner).programs()[0]
-    kernel = next(k.op for k, *_ in program.body.lowering.schedule if isinstance(k.op, FusedKernel))
+    kernel = next(k.op for k, *_ in program.current.body.lowering.schedule if isinstance(k.op, FusedKernel))
     with pytest.raises(ValueError, match="other shapes"):
         kernel.perform_outputs(np.ones(5), np.ones(5), np.empty(5))
 

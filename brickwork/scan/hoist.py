@@ -203,17 +203,19 @@ class Split:
 
 
 def split(outputs: Sequence[Variable], seq_in: Sequence[Variable], state_in: Sequence[Variable],
-          free_in: Sequence[Variable], whole: Sequence[Variable]) -> Split:
+          free_in: Sequence[Variable], whole: Sequence[Variable], elementwise: bool = True) -> Split:
     """Hoist what can run on whole sequences out of the step ``outputs``.
 
     ``whole`` holds a placeholder ``(time, ...)`` for each of ``seq_in``.
+    ``elementwise=False`` hoists products only: in a fused kernel, elementwise
+    work on sequence values costs less than reading it back from memory.
     """
     outside = {id(v) for v in free_in}
     full = {id(p): w for p, w in zip(seq_in, whole)}
     blocked = {id(v) for v in state_in}
     nodes = toposort(outputs, stop_at=list(seq_in) + list(state_in) + list(free_in))
     for node in nodes:
-        if _hoistable(node, full, outside, blocked):
+        if _hoistable(node, full, outside, blocked) and (elementwise or isinstance(node.op, MatMul)):
             inputs = [full.get(id(v), v) for v in node.inputs]
             full[id(node.outputs[0])] = node.op.make_node(*inputs).outputs[0]
         else:

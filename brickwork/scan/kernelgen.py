@@ -10,15 +10,14 @@ local scalars, so that LLVM vectorizes each block::
     @numba.njit(cache=True, error_model="numpy", nogil=True)
     def kernel(a0, a1, o0, o1):
         <shape checks>
-        m2 = np.empty(1024, float32)       # a value read again by a later block
+        m0 = np.empty(1024, float32)       # a value read again by a later block
         for i in range(64):
-            r0 = a0[i]; r1 = a1[i]; p0 = o0[i]; p1 = o1[i]
             for j in range(1024):          # block 0: pre = x + h @ W
-                v2 = float32(r0[j] + r1[j])
-                m2[j] = v2
+                v0 = float32(a0[i, j] + a1[i, j])
+                m0[j] = v0
             for j in range(256):           # block 1: reads columns 768: of pre
-                v3 = float32(tanh_f32(m2[j + 768]))
-                p1[j] = v3
+                v1 = float32(tanh_f32(m0[j + 768]))
+                o1[i, j] = v1
             ...
 
 A value read by a later block (or through a slice) is stored into a row:
@@ -99,9 +98,9 @@ class _Writer:
         self.blocks: list[_Block] = []
         self.closed = True  # the last block takes no more ops (a copy block)
         for k, var in enumerate(self.inputs):
-            self.rows_of[id(var)] = (f"r{k}", 0) if var.ndim else (f"c{k}", -1)
+            self.rows_of[id(var)] = (self._indexed(f"a{k}", var), 0) if var.ndim else (f"c{k}", -1)
         for k, var in enumerate(self.outputs):
-            self.stores[id(var)] = [(f"p{k}", 0)]
+            self.stores[id(var)] = [(self._indexed(f"o{k}", var), 0)]
 
     def add(self, member: Member) -> None:
         if member.role == "slice":
@@ -149,7 +148,7 @@ class _Writer:
         out = member.output
         if id(out) not in self.stores:
             self.scratch.append((f"m{len(self.scratch)}", width(out), out.type.dtype))
-            self.stores[id(out)] = [(self.scratch[-1][0], 0)]
+            self.stores[id(out)] = [(self.scratch[-1][0] + "[", 0)]
         target, start = self.stores[id(out)][0][0], 0
         for piece in member.inputs:
             if id(piece) in self.names:
@@ -165,7 +164,7 @@ class _Writer:
         self._new_block(columns)
         row, base = self._row(source)
         value = self._element(row, base + offset, width(source), columns)
-        self.blocks[-1].lines.append(f"{target}[{_plus('j', at)}] = {value}")
+        self.blocks[-1].lines.append(f"{target}{_plus('j', at)}] = {value}")
         self.closed = True
 
     def _new_block(self, columns: int) -> None:
@@ -193,7 +192,7 @@ class _Writer:
             stores = self.stores[id(var)]
             if not stores or stores[0][1]:  # no row of its own yet
                 self.scratch.append((f"m{len(self.scratch)}", width(var), var.type.dtype))
-                stores.insert(0, (self.scratch[-1][0], 0))
+                stores.insert(0, (self.scratch[-1][0] + "[", 0))
             self.rows_of[id(var)] = stores[0]
         return self.rows_of[id(var)]
 
@@ -201,7 +200,7 @@ class _Writer:
     def _element(row: str, offset: int, columns: int, block_width: int) -> str:
         if offset < 0:  # a scalar input
             return row
-        return f"{row}[{offset}]" if columns == 1 and block_width > 1 else f"{row}[{_plus('j', offset)}]"
+        return f"{row}{offset}]" if columns == 1 and block_width > 1 else f"{row}{_plus('j', offset)}]"
 
     def source(self) -> str:
         arguments = [f"a{k}" for k in range(len(self.inputs))] + [f"o{k}" for k in range(len(self.outputs))]
@@ -210,13 +209,10 @@ class _Writer:
         lines += ["    " + line for line in self._checks()]
         lines += [f"    {name} = np.empty({columns}, {_dtype(dtype)})" for name, columns, dtype in self.scratch]
         lines += [f"    c{k} = a{k}[()]" for k, var in enumerate(self.inputs) if not var.ndim]
-        per_row, fixed = self._row_views()
-        lines += ["    " + line for line in fixed]
         indent = "    "
         if self.rows is not None:
             lines.append(f"    for i in range({self.rows}):")
             indent = "        "
-            lines += [indent + line for line in per_row]
         for block in self.blocks:
             lines.append(f"{indent}for j in range({block.width}):")
             lines += [f"{indent}    {line}" for line in self._with_stores(block)]
@@ -228,7 +224,7 @@ class _Writer:
             lines.append(line)
             name = line.split(" = ", 1)[0]
             if name in self.var_of_name:
-                lines += [f"{row}[{_plus('j', at)}] = {name}" for row, at in self.stores[self.var_of_name[name]]]
+                lines += [f"{row}{_plus('j', at)}] = {name}" for row, at in self.stores[self.var_of_name[name]]]
         return lines
 
     def _checks(self) -> list[str]:
@@ -237,20 +233,12 @@ class _Writer:
         return [f"if {condition}:",
                 '    raise ValueError("a fused kernel was given arrays of other shapes than it was made for")']
 
-    def _row_views(self) -> tuple[list[str], list[str]]:
-        """The lines binding each row name: per row of the frame, and once before the loop."""
-        per_row, fixed = [], []
-        for prefix, row, variables in (("a", "r", self.inputs), ("o", "p", self.outputs)):
-            for k, var in enumerate(variables):
-                if not var.ndim:
-                    continue
-                if self.rows is None or var.ndim == 1:
-                    fixed.append(f"{row}{k} = {prefix}{k}")
-                elif var.type.shape[0] == 1 and self.rows != 1:
-                    fixed.append(f"{row}{k} = {prefix}{k}[0]")
-                else:
-                    per_row.append(f"{row}{k} = {prefix}{k}[i]")
-        return per_row, fixed
+    def _indexed(self, name: str, var: Variable) -> str:
+        """How an element of row ``i`` of array ``name`` is indexed, up to its column
+        (two indices, not a view of the row: numba then vectorizes short rows too)."""
+        if self.rows is None or var.ndim == 1:
+            return f"{name}["
+        return f"{name}[0, " if var.type.shape[0] == 1 and self.rows != 1 else f"{name}[i, "
 
 
 def _plus(index: str, offset: int) -> str:

@@ -1,12 +1,13 @@
-"""A scan's step compiled for one set of argument shapes.
+"""A scan's step compiled for one set of argument shapes, on the NumPy tier or the fused one.
 
-The first time a scan runs with given shapes, :class:`Program` builds for them:
+The first time a scan runs with given shapes, :func:`compile_step` builds for
+them:
 
 * the step specialized to those shapes, its products merged
-  (:mod:`brickwork.scan.products`) and split at the loop
-  (:mod:`brickwork.scan.hoist`);
+  (:mod:`brickwork.scan.products`), its loop-invariant values taken out
+  and the rest split at the loop (:mod:`brickwork.scan.hoist`);
 * ``invariant``: a compiled function from the free variables to the values
-  the loop reads that depend on nothing else (:func:`~brickwork.scan.hoist.invariant`);
+  the loop reads that depend on nothing else;
 * ``before``: a compiled function from the whole sequences and the free
   values to the hoisted values;
 * ``step``: the loop body as one compiled function, which runs the first
@@ -16,9 +17,11 @@ The first time a scan runs with given shapes, :class:`Program` builds for them:
   which writes each stacked output straight into its buffer
   (:mod:`brickwork.scan.loopgen`).
 
-``step`` and ``loop`` start on the NumPy tier; the fused tier
-(:mod:`brickwork.scan.fusion`) replaces the loop when it is ready, compiled
-in the background after the first step or at once (:mod:`brickwork.scan.tiers`).
+On the fused tier the loop body's elementwise regions are generated kernels
+(:mod:`brickwork.scan.fusion`), and only products are hoisted: a kernel
+computes elementwise work on sequence values for less than reading it back
+from memory. A :class:`Program` holds the tier in use for its shapes; the
+fused one takes over when it is ready (:mod:`brickwork.scan.tiers`).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import functools
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -44,16 +47,6 @@ from .signature import ScanInputs
 _fusion_pass = functools.partial(fuse_steps, load=tiers.load_kernel)
 
 
-class _Fusable(NamedTuple):
-    """What the fused tier is built from: the loop body's inputs and outputs, the number
-    of sequences it reads, and the stacked outputs."""
-
-    inputs: list[Variable]
-    outputs: list[Variable]
-    n_sequences: int
-    stacked: list[int]
-
-
 class _Placeholders(NamedTuple):
     """The step's inputs for one call's shapes: sequence slices, states, free values."""
 
@@ -62,8 +55,83 @@ class _Placeholders(NamedTuple):
     free: list[Variable]
 
 
+class Compiled(NamedTuple):
+    """A scan's step compiled on one tier for one set of argument shapes.
+
+    Attributes
+    ----------
+    tier : str
+        ``'numpy'`` or ``'fused'``.
+    free : list of int
+        The free values the program reads, by position (the others are constants in it).
+    sequences : list of int
+        The sequences the loop reads, by position (before the hoisted values).
+    whole : dict of int to int
+        Stacked outputs that are a sequence the loop reads (hoisted, or a sequence
+        itself), by output: the position of that sequence.
+    buffer_of : dict of int to int
+        For each stacked output, its buffer (see :class:`~brickwork.scan.loopgen.Loop`).
+    owner : dict of int to int
+        For each buffer, the first output written into it (states come first):
+        a state's history is its buffer's when the state owns it.
+    step, loop : callable, Loop
+        The first time step, and the loop over the others.
+    body : Function
+        The loop body ``loop`` runs.
+    before, invariant : callable or None
+        The hoisted values from the whole sequences, the invariant ones from the free values.
+    """
+
+    tier: str
+    free: list[int]
+    sequences: list[int]
+    whole: dict[int, int]
+    buffer_of: dict[int, int]
+    owner: dict[int, int]
+    step: Callable[[list], list]
+    loop: Loop
+    body: Function
+    before: Callable[[list], list] | None
+    invariant: Callable[[list], list] | None
+
+    def prepare(self, seqs: Sequence[np.ndarray], free: Sequence[Any]) -> tuple[list, list]:
+        """The sequences the loop reads (original ones, then the hoisted values) and
+        its free values (the free variables it reads, then the loop-invariant values)."""
+        free = list(free) + (self.invariant(list(free)) if self.invariant is not None else [])
+        hoisted = self.before(list(seqs) + free) if self.before is not None else []
+        return [seqs[i] for i in self.sequences] + hoisted, free
+
+
+def compile_step(op: Any, arrays: ScanInputs, sizes: frozenset[int], fused: bool = False) -> Compiled | None:
+    """``op``'s step for the shapes of ``arrays`` (see the module doc); on the fused
+    tier, None when nothing in the loop is worth a kernel."""
+    used = [i for i in range(len(arrays.free)) if i not in sizes]
+    inputs = _placeholders(op, arrays, used)
+    outputs = specialize(op.step_outputs, _replacements(op, inputs, arrays, used, sizes), inputs.states)
+    outputs = merge_products(outputs, inputs.states, inputs.free)
+    outputs, values, extra = invariant(outputs, inputs.free)
+    inputs = inputs._replace(free=inputs.free + extra)
+    whole = [Variable(whole_type(p.type), name=p.name) for p in inputs.sequences]
+    cut = split(outputs, inputs.sequences, inputs.states, inputs.free, whole, elementwise=not fused)
+    loop_seqs = [inputs.sequences[i] for i in cut.sequences] + cut.hoisted
+    body_inputs = loop_seqs + inputs.states + inputs.free
+    step = Function(body_inputs, outputs)
+    body = Function(body_inputs, outputs, step_pass=_fusion_pass) if fused else step
+    if fused and not any(isinstance(kernel.op, FusedKernel) for kernel, *_ in body.lowering.schedule):
+        return None
+    whole_outputs = _whole_outputs(op, outputs, loop_seqs)
+    stacked = [k for k in range(len(op.last)) if _stacked(op, k) and k not in whole_outputs]
+    loop = generate_loop(body, len(loop_seqs), op.n_states, stacked)
+    owner: dict[int, int] = {}
+    for k, b in loop.buffer_of.items():
+        owner.setdefault(b, k)
+    return Compiled("fused" if fused else "numpy", used, cut.sequences, whole_outputs, loop.buffer_of, owner,
+                    step.program, loop, body, Function(whole + inputs.free, cut.before).program if cut.before
+                    else None, Function(inputs.free[:len(used)], values).program if values else None)
+
+
 class Program:
-    """A scan's step compiled for the shapes of ``arrays`` (see the module doc).
+    """A scan's step for the shapes of ``arrays``, on the best tier ready (see the module doc).
 
     Parameters
     ----------
@@ -75,101 +143,59 @@ class Program:
 
     Attributes
     ----------
-    free : list of int
-        The free values the program reads, by position (the others are constants in it).
-    sequences : list of int
-        The sequences the loop reads, by position (before the hoisted values).
-    whole : dict of int to int
-        Stacked outputs that are a sequence the loop reads (hoisted, or a sequence
-        itself), by output: the position of that sequence.
-    owner : dict of int to int
-        For each buffer, the first output written into it (states come first):
-        a state's history is its buffer's when the state owns it.
-    body : Function
-        The loop body ``loop`` runs (with fused kernels on the fused tier).
-    tier : str
-        ``'numpy'`` or ``'fused'``: what ``loop`` runs on.
+    current : Compiled
+        The tier in use: a call takes it once and uses it throughout.
     settled : threading.Event
         Set once the tier is final: the fused tier took over, or will not.
     """
 
     def __init__(self, op: Any, arrays: ScanInputs, sizes: frozenset[int]):
-        self.free = [i for i in range(len(arrays.free)) if i not in sizes]
-        inputs = _placeholders(op, arrays, self.free)
-        outputs = specialize(op.step_outputs, _replacements(op, inputs, arrays, self.free, sizes), inputs.states)
-        outputs = merge_products(outputs, inputs.states, inputs.free)
-        outputs, values, extra = invariant(outputs, inputs.free)
-        self.invariant = Function(inputs.free, values).program if values else None
-        inputs = inputs._replace(free=inputs.free + extra)
-        whole = [Variable(whole_type(p.type), name=p.name) for p in inputs.sequences]
-        cut = split(outputs, inputs.sequences, inputs.states, inputs.free, whole)
-        self.before = Function(whole + inputs.free, cut.before).program if cut.before else None
-        self.sequences = cut.sequences
-        loop_seqs = [inputs.sequences[i] for i in cut.sequences] + cut.hoisted
-        body = Function(loop_seqs + inputs.states + inputs.free, outputs)
-        self.op, self.step, self.body, self.tier = op, body.program, body, "numpy"
-        self.whole = _whole_outputs(op, outputs, loop_seqs)
-        stacked = [k for k in range(len(op.last)) if _stacked(op, k) and k not in self.whole]
-        self.loop = generate_loop(body, len(loop_seqs), op.n_states, stacked)
-        self.buffer_of = self.loop.buffer_of
-        self.owner: dict[int, int] = {}
-        for k, b in self.buffer_of.items():
-            self.owner.setdefault(b, k)
-        fusable = _Fusable(loop_seqs + inputs.states + inputs.free, outputs, len(loop_seqs), stacked)
-        self._fusable = fusable if tiers.mode() == "auto" else None
+        self.op, self.sizes = op, sizes
+        self.current = compile_step(op, arrays, sizes)
         self.settled = threading.Event()
-        if tiers.mode() == "sync":
-            self._take_over(self._fused(fusable))
-        if self._fusable is None:
+        mode = tiers.mode()
+        if mode == "sync":
+            self.current = compile_step(op, arrays, sizes, fused=True) or self.current
+        self._pending = mode == "auto"
+        if not self._pending:
             self.settled.set()
 
-    def after_first_step(self, arguments: list, results: list) -> None:
+    @property
+    def tier(self) -> str:
+        """``'numpy'`` or ``'fused'``: the tier in use."""
+        return self.current.tier
+
+    def after_first_step(self, arrays: ScanInputs, t: int, results: list) -> None:
         """Start compiling the fused tier in the background (once, in ``'auto'`` mode),
-        from the first step's ``arguments`` and the NumPy tier's ``results`` for them."""
-        if self._fusable is None:
+        given the call's ``arrays``, its first time step ``t`` and the NumPy tier's
+        ``results`` for it (copied: the caller may change them)."""
+        if not self._pending:
             return
-        fusable, self._fusable = self._fusable, None
-        copies = [np.array(a, copy=True) for a in arguments], [np.array(r, copy=True) for r in results]
-        threading.Thread(target=self._compile_fused, args=(fusable, *copies), daemon=True,
+        self._pending = False
+        one_step = arrays._replace(sequences=[np.array(s[t:t + 1]) for s in arrays.sequences],
+                                   states=[np.array(s) for s in arrays.states],
+                                   free=[np.array(f) for f in arrays.free])
+        expected = [np.array(r, copy=True) for r in results]
+        threading.Thread(target=self._compile_fused, args=(one_step, expected), daemon=True,
                          name=f"brickwork fused tier of {self.op!r}").start()
 
-    def _compile_fused(self, fusable: _Fusable, arguments: list, expected: list) -> None:
+    def _compile_fused(self, one_step: ScanInputs, expected: list) -> None:
         try:
-            fused = self._fused(fusable)
+            fused = compile_step(self.op, one_step, self.sizes, fused=True)
             if fused is not None:
-                _check_agreement(self.op, fused[0].program(arguments), expected)  # numba compiles here
-                self._take_over(fused)
+                free = [one_step.free[i] for i in fused.free]
+                sequences, free = fused.prepare(one_step.sequences, free)
+                results = fused.body.program([s[0] for s in sequences] + list(one_step.states) + free)
+                _check_agreement(results, expected)  # numba compiled the kernels for that call
+                self.current = fused
         except Exception as error:  # the NumPy tier goes on: say why, never fail the run
             if not sys.is_finalizing():  # a compile cut short by the end of the process is no news
                 warnings.warn(f"{self.op!r}: the fused tier is not used: {error}", RuntimeWarning, stacklevel=1)
         finally:
             self.settled.set()
 
-    def _fused(self, fusable: _Fusable) -> tuple[Function, Loop] | None:
-        """The loop body with fused kernels and its loop; None when nothing is worth fusing."""
-        body = Function(fusable.inputs, fusable.outputs, step_pass=_fusion_pass)
-        if not any(isinstance(kernel.op, FusedKernel) for kernel, *_ in body.lowering.schedule):
-            return None
-        loop = generate_loop(body, fusable.n_sequences, self.op.n_states, fusable.stacked)
-        if loop.buffer_of != self.buffer_of:
-            raise RuntimeError("the fused loop lays out its output buffers differently")
-        return body, loop
 
-    def _take_over(self, fused: tuple[Function, Loop] | None) -> None:
-        # the first step stays on NumPy: it often reads arrays of other layouts (a broadcast
-        # initial state), for which numba would compile the kernels once more
-        if fused is not None:
-            self.body, self.loop, self.tier = fused[0], fused[1], "fused"
-
-    def prepare(self, seqs: Sequence[np.ndarray], free: Sequence[Any]) -> tuple[list, list]:
-        """The sequences the loop reads (original ones, then the hoisted values) and
-        its free values (the free variables it reads, then the loop-invariant values)."""
-        free = list(free) + (self.invariant(list(free)) if self.invariant is not None else [])
-        hoisted = self.before(list(seqs) + free) if self.before is not None else []
-        return [seqs[i] for i in self.sequences] + hoisted, free
-
-
-def _check_agreement(op: Any, results: list, expected: list) -> None:
+def _check_agreement(results: list, expected: list) -> None:
     """Raise when the fused tier's results for a step differ from the NumPy tier's
     by more than rounding: float64 to 1e-9, float32 to 1e-3 of the largest value
     (tanh and the sigmoid are rational approximations in float32 kernels)."""

@@ -22,17 +22,17 @@ from ..errors import ExecutionError, GraphError
 from ..graph import blame
 from .loopgen import StepFailed
 from .pool import BufferPool
-from .program import Program
+from .program import Compiled, Program
 from .signature import ScanInputs
 
 MAX_PROGRAMS = 32  # per scan; a new set of shapes beyond that replaces the oldest
 
 
 class _FirstStep(NamedTuple):
-    """The first time step of a call: its program, the sequences and free values
-    the program's loop reads, and the step's results."""
+    """The first time step of a call: the compiled program it uses throughout, the
+    sequences and free values the program's loop reads, and the step's results."""
 
-    program: Program
+    program: Compiled
     sequences: list
     free: list
     results: list
@@ -83,14 +83,14 @@ class ScanRunner:
 
     def _first_step(self, arrays: ScanInputs, t: int) -> _FirstStep:
         try:
-            program = self._program(arrays)
+            shapes = self._program(arrays)
+            program = shapes.current  # the fused tier may take over during the call
             free = [arrays.free[i] for i in program.free]
             sequences, free = program.prepare(arrays.sequences, free)
-            arguments = [s[t] for s in sequences] + list(arrays.states) + free
-            results = program.step(arguments)
+            results = program.step([s[t] for s in sequences] + list(arrays.states) + free)
         except Exception as error:
             self._explain(error, t, arrays)
-        program.after_first_step(arguments, results)
+        shapes.after_first_step(arrays, t, results)
         return _FirstStep(program, sequences, free, results)
 
     def _other_steps(self, arrays: ScanInputs, first: _FirstStep, buffers: _Buffers, steps: range) -> list:
@@ -113,7 +113,7 @@ class ScanRunner:
                 outputs.append(buffers.loop[program.buffer_of[k]])
         return outputs + [self._history(program, k, buffers, states) for k in range(op.n_states) if op.history]
 
-    def _history(self, program: Program, k: int, buffers: _Buffers, states: list) -> np.ndarray:
+    def _history(self, program: Compiled, k: int, buffers: _Buffers, states: list) -> np.ndarray:
         """State ``k`` with its initial value, ``(time + 1, ...)``."""
         b = program.buffer_of[k]
         if program.owner[b] == k:
@@ -130,7 +130,7 @@ class ScanRunner:
             self._programs[key] = Program(self.op, arrays, self.sizes)
         return self._programs[key]
 
-    def _allocate(self, program: Program, results: list, length: int, states: list) -> _Buffers:
+    def _allocate(self, program: Compiled, results: list, length: int, states: list) -> _Buffers:
         """The buffers of this call; a state's history gets its initial value here."""
         op, buffers = self.op, _Buffers([], [])
         for k in (program.owner[b] for b in sorted(program.owner)):
