@@ -21,7 +21,7 @@ from brickwork.bricks import Tanh
 from brickwork.bricks.recurrent import LSTM, GatedRecurrent, SimpleRecurrent
 from brickwork.errors import BrickworkError
 from brickwork.graph import ComputationGraph, evaluate
-from brickwork.scan import tiers
+from brickwork.scan import Scan, tiers
 from brickwork.scan.fusion import FusedKernel
 from brickwork.tensor import elemwise
 
@@ -112,6 +112,18 @@ def test_auto_mode_answers_at_once_and_switches_when_the_kernels_are_ready(fusio
     assert_close(train(x), before)
 
 
+def test_a_small_step_runs_its_whole_loop_compiled_and_a_large_one_in_python(fusion):
+    fusion("sync")
+    loops = {}
+    for hidden in (6, 512):
+        train = training_function(SimpleRecurrent(hidden, Tanh()))
+        x = np.random.default_rng(4).normal(size=(3, 2, hidden))
+        train(x)
+        loops[hidden] = [p.current.loop.whole for k, *_ in train.lowering.schedule if isinstance(k.op, Scan)
+                         for p in k.op.runner.programs()]
+    assert loops == {6: [True, True], 512: [False, False]}
+
+
 def test_a_kernel_that_disagrees_with_numpy_is_not_used(fusion, monkeypatch):
     fusion("auto")
     monkeypatch.setattr(elemwise.Tanh, "scalar", "(tanh_{f}({0}) * {t}(1.5))")  # a wrong kernel
@@ -176,6 +188,7 @@ def test_a_second_process_loads_the_kernels_compiled_from_disk(tmp_path):
     runs = [subprocess.run([sys.executable, "-c", SCRIPT], env=environment, capture_output=True, text=True,
                            check=True, timeout=300).stdout.split() for _ in range(2)]
     (kernels, hits, misses), (kernels_again, hits_again, misses_again) = runs
-    assert kernels == kernels_again == "1"
-    assert (hits, misses) == ("0", "1")
-    assert (hits_again, misses_again) == ("1", "0")
+    assert kernels == kernels_again and int(kernels) >= 1  # the step's kernel (and its loop)
+    assert hits == "0" and int(misses) >= 1
+    # nothing compiled again (a kernel the loop calls comes with the loop's cached code)
+    assert int(hits_again) >= 1 and misses_again == "0"

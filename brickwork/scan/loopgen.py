@@ -57,10 +57,14 @@ class Loop(NamedTuple):
     buffer_of : dict of int to int
         For each stacked output (by position among the step's outputs), the
         index of its buffer: outputs that are one variable share one buffer.
+    whole : bool
+        True for a loop compiled whole by numba (:mod:`brickwork.scan.loopkernel`),
+        False for generated Python.
     """
 
     run: Callable[..., list]
     buffer_of: dict[int, int]
+    whole: bool = False
 
 
 class _Slots(NamedTuple):

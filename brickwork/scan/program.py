@@ -41,6 +41,7 @@ from . import tiers
 from .fusion import FusedKernel, fuse_steps
 from .hoist import invariant, specialize, split, whole_type
 from .loopgen import Loop, generate_loop
+from .loopkernel import whole_loop
 from .products import merge_products
 from .signature import ScanInputs
 
@@ -122,6 +123,8 @@ def compile_step(op: Any, arrays: ScanInputs, sizes: frozenset[int], fused: bool
     whole_outputs = _whole_outputs(op, outputs, loop_seqs)
     stacked = [k for k in range(len(op.last)) if _stacked(op, k) and k not in whole_outputs]
     loop = generate_loop(body, len(loop_seqs), op.n_states, stacked)
+    if fused:
+        loop = _whole(body, len(loop_seqs), op.n_states, loop)
     owner: dict[int, int] = {}
     for k, b in loop.buffer_of.items():
         owner.setdefault(b, k)
@@ -187,12 +190,28 @@ class Program:
                 sequences, free = fused.prepare(one_step.sequences, free)
                 results = fused.body.program([s[0] for s in sequences] + list(one_step.states) + free)
                 _check_agreement(results, expected)  # numba compiled the kernels for that call
+                if fused.loop.whole:  # and the loop, for arrays of the same kinds
+                    fused.loop.run(sequences, list(one_step.states), free, _buffers(fused, results), range(1))
                 self.current = fused
         except Exception as error:  # the NumPy tier goes on: say why, never fail the run
             if not sys.is_finalizing():  # a compile cut short by the end of the process is no news
                 warnings.warn(f"{self.op!r}: the fused tier is not used: {error}", RuntimeWarning, stacklevel=1)
         finally:
             self.settled.set()
+
+
+def _buffers(compiled: Compiled, results: list) -> list[np.ndarray]:
+    """Buffers for one time step of ``compiled``'s loop, given a step's ``results``."""
+    firsts = [np.asarray(results[compiled.owner[b]]) for b in sorted(compiled.owner)]
+    return [np.empty((1,) + first.shape, first.dtype) for first in firsts]
+
+
+def _whole(body: Function, n_sequences: int, n_states: int, loop: Loop) -> Loop:
+    """``loop`` as one numba function where the step allows (:mod:`brickwork.scan.loopkernel`)."""
+    slots = body.lowering.output_slots
+    written = {slots[k]: b for k, b in loop.buffer_of.items()}
+    run = whole_loop(body.lowering, n_sequences, n_states, written, tiers.load_kernel)
+    return loop if run is None else Loop(run, loop.buffer_of, whole=True)
 
 
 def _rows_contiguous(value: Any) -> Any:

@@ -86,7 +86,7 @@ def kernel_directory() -> Path:
 def load_kernel(source: str) -> Callable[..., None]:
     """The function ``kernel`` of the module ``source``, written to the kernel
     directory under a name made of its hash (numba caches its compiled code there)."""
-    name = "brickwork_kernel_" + hashlib.sha256(source.encode()).hexdigest()[:24]
+    name = module_name(source)
     with _loading:
         if name not in sys.modules:
             path = _written(name, source)
@@ -95,6 +95,11 @@ def load_kernel(source: str) -> Callable[..., None]:
             spec.loader.exec_module(module)
             sys.modules[name] = module
     return sys.modules[name].kernel
+
+
+def module_name(source: str) -> str:
+    """The name of the module of a generated ``source``: a hash of it."""
+    return "brickwork_kernel_" + hashlib.sha256(source.encode()).hexdigest()[:24]
 
 
 def _written(name: str, source: str) -> Path:
