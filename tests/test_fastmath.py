@@ -20,7 +20,7 @@ def _map(f, a, out):
     return out
 
 
-@numba.njit(error_model="numpy")
+@numba.njit(error_model="numpy", fastmath={"contract"})  # as the generated kernels
 def _tanh_2d(a, out):
     """The kernel shape the fused tier generates."""
     for i in range(a.shape[0]):
@@ -101,7 +101,8 @@ def test_tanh_f32_is_inlined_and_vectorised_in_float32():
     a = np.linspace(-10, 10, 64 * 256, dtype=np.float32).reshape(64, 256)
     out = np.empty_like(a)
     _tanh_2d(a, out)
-    np.testing.assert_array_equal(out, _apply(tanh_f32, a.ravel()).reshape(a.shape))
+    # inlined into the kernel, LLVM may fuse multiply-adds differently: an ulp apart at most
+    np.testing.assert_array_max_ulp(out, _apply(tanh_f32, a.ravel()).reshape(a.shape), maxulp=2)
     ir = _tanh_2d.inspect_llvm(_tanh_2d.signatures[0])
     assert re.search(r"fdiv [^\n]*<\d+ x float>", ir)  # the division on a vector of float32
     assert not re.search(r"double", re.search(r"fdiv [^\n]*", ir).group())

@@ -12,7 +12,7 @@ and calls these functions on scalars. numba compiles a call to ``math.tanh``
 or ``math.exp`` into a call of libm's scalar routine, which keeps LLVM from
 vectorising the loop (``math.tanh`` in the kernel below took 25-32 ns per
 float32 value here, NumPy's SIMD ``np.tanh`` about 0.5). :func:`tanh_f32` is instead a rational function, multiplies,
-adds, one division and a min/max clamp, which LLVM inlines into the loop and
+adds, one division and a min/max clamp, which numba inlines into the loop and LLVM
 vectorises (``<8 x float>`` with FMA on AVX2/AVX-512).
 
 ``tanh_f32(x) = x * P(x**2) / Q(x**2)`` with ``P``, ``Q`` of degree 4 in
@@ -60,11 +60,13 @@ absolute everywhere, and relative to the size of the sigmoid except far in
 the negative tail (2.7e-8 relative at -20; from about -38 one tier may give
 0 and the other ``2**-54``): compare them with an absolute tolerance there.
 
-The float32 functions are compiled with ``fastmath={"contract"}`` only (no
-reordering, no assumptions about NaN or infinities), which lets LLVM fuse
-multiply-adds where the CPU has FMA; the flag lives on their instructions
-and survives LLVM's inlining into a kernel compiled without it (numba's own
-``inline="always"`` would instead recompile them under the kernel's flags).
+The functions are inlined by numba into the kernels that call them
+(``inline="always"``): left to LLVM, inlining happened with numba 0.68 but not
+with 0.65 (which PyTensor pins), where the kernels ran ten times slower
+with a call per element. Inlined, they take the kernel's flags: the generated
+kernels are compiled with ``fastmath={"contract"}`` only (no reordering, no
+assumptions about NaN or infinities), so LLVM fuses multiply-adds where the
+CPU has FMA.
 """
 
 from __future__ import annotations
@@ -83,8 +85,8 @@ _P1, _P2, _P3, _P4 = np.array([0.1338328, 0.0034981612, 2.0647414e-05, 1.3400403
 _Q1, _Q2, _Q3, _Q4 = np.array([0.467166, 0.025887037, 0.00032896685, 7.796832e-07], dtype=np.float32)
 _ONE, _HALF = np.float32(1.0), np.float32(0.5)
 
-_F32 = dict(error_model="numpy", fastmath={"contract"}, cache=True)
-_F64 = dict(error_model="numpy", cache=True)
+_F32 = dict(error_model="numpy", fastmath={"contract"}, cache=True, inline="always")
+_F64 = dict(error_model="numpy", cache=True, inline="always")
 
 
 @numba.njit(**_F32)

@@ -7,7 +7,7 @@ same number of rows; only the columns differ. The kernel walks the rows
 *block*, a run of ops of the same width computed element by element into
 local scalars, so that LLVM vectorizes each block::
 
-    @numba.njit(cache=True, error_model="numpy", nogil=True)
+    @numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"contract"})
     def kernel(a0, a1, o0, o1):
         <shape checks>
         m0 = np.empty(1024, float32)       # a value read again by a later block
@@ -209,7 +209,7 @@ class _Writer:
 
     def source(self) -> str:
         arguments = [f"a{k}" for k in range(len(self.inputs))] + [f"o{k}" for k in range(len(self.outputs))]
-        lines = [HEADER, "", '@numba.njit(cache=True, error_model="numpy", nogil=True)',
+        lines = [HEADER, "", '@numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"contract"})',
                  f"def kernel({', '.join(arguments)}):"]
         lines += ["    " + line for line in self._checks()]
         lines += [f"    {name} = np.empty({columns}, {_dtype(dtype)})" for name, columns, dtype in self.scratch]
