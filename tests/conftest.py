@@ -13,8 +13,10 @@ from brickwork import config
 settings.register_profile("brickwork", deadline=None, max_examples=25, derandomize=True)
 settings.load_profile("brickwork")
 # 'auto' would compile kernels in background threads while tests run: results would
-# depend on timing, and the threads on the two cores of CI
-config.fusion = os.environ.get("BRICKWORK_FUSION", "off")
+# depend on timing, and the threads on the two cores of CI; the environment variable
+# carries the setting into the processes tests start (MPI ranks, Dask workers, examples)
+os.environ.setdefault("BRICKWORK_FUSION", "off")
+config.fusion = os.environ["BRICKWORK_FUSION"]
 
 
 @pytest.fixture

@@ -79,13 +79,13 @@ def fuse_steps(steps: list[Step], targets: list[Variable], load: Callable[[str],
     fusing replaced by one step of a :class:`FusedKernel`; ``load`` compiles a
     kernel's source. Returns the new steps, producers first."""
     roles = [_member(op, ins, outs) for op, ins, outs in steps]
-    regions = [r for r in _regions(steps, roles) if _worth(r, roles, steps)]
+    regions = [r for r in _regions(steps, roles) if _worth(r, roles)]
     if not regions:
         return steps
     consumers = _readers(steps, targets)
     fused: dict[int, Step] = {}
     for region in regions:
-        region = _without_dangling_slices(region, roles, steps)
+        region = _without_dangling_slices(region, roles)
         members = [roles[n] for n in region]
         fused[region[0]] = _fused_step(members, set(region), consumers, load)
         fused.update((n, None) for n in region[1:])
@@ -147,12 +147,12 @@ def _regions(steps: list[Step], roles: list[Member | None]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _worth(region: list[int], roles: list[Member | None], steps: list[Step]) -> bool:
+def _worth(region: list[int], roles: list[Member | None]) -> bool:
     computing = [roles[n] for n in region if roles[n].role == "scalar"]
     return len(computing) >= 2 or any(m.op.transcendental for m in computing)
 
 
-def _without_dangling_slices(region: list[int], roles: list[Member | None], steps: list[Step]) -> list[int]:
+def _without_dangling_slices(region: list[int], roles: list[Member | None]) -> list[int]:
     """The region less its slices that no member reads: outside it they stay views."""
     read = {id(v) for n in region for v in roles[n].inputs}
     return [n for n in region if roles[n].role != "slice" or id(roles[n].output) in read]
