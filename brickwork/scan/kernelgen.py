@@ -212,7 +212,7 @@ class _Writer:
         lines = [HEADER, "", '@numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"contract"})',
                  f"def kernel({', '.join(arguments)}):"]
         lines += ["    " + line for line in self._checks()]
-        lines += [f"    {name} = np.empty({columns}, {_dtype(dtype)})" for name, columns, dtype in self.scratch]
+        lines += [f"    {name} = np.empty({columns}, {dtype_name(dtype)})" for name, columns, dtype in self.scratch]
         lines += [f"    c{k} = a{k}[()]" for k, var in enumerate(self.inputs) if not var.ndim]
         indent = "    "
         if self.rows is not None:
@@ -250,8 +250,9 @@ def _plus(index: str, offset: int) -> str:
     return f"{index} + {offset}" if offset else index
 
 
-def _dtype(dtype: np.dtype) -> str:
-    return "bool_" if dtype.kind == "b" else np.dtype(dtype).name
+def dtype_name(dtype: np.dtype) -> str:
+    """The name generated code uses for ``dtype`` (numba takes NumPy's ``bool_``, not ``bool``)."""
+    return "bool_" if np.dtype(dtype).kind == "b" else np.dtype(dtype).name
 
 
 def is_literal(var: Variable) -> bool:
@@ -262,4 +263,4 @@ def is_literal(var: Variable) -> bool:
 def literal(constant: Constant) -> str:
     """A one-element constant as a typed literal of generated code."""
     value = constant.value.reshape(()).item()
-    return f"{_dtype(constant.value.dtype)}({value!r})"
+    return f"{dtype_name(constant.value.dtype)}({value!r})"

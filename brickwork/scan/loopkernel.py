@@ -36,12 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..graph.compile import Lowering
 from ..tensor.linalg import MatMul
 from .fusion import FusedKernel
-from .kernelgen import HEADER
+from .kernelgen import HEADER, dtype_name
 from .loopgen import StepFailed
 from .nbproducts import SMALL_PRODUCT
 from .tiers import module_name
@@ -105,7 +103,7 @@ def _small(a: Any, b: Any) -> bool:
 
 def _empty(slot: int, types: dict) -> str:
     t = types[slot]
-    return f"np.empty({tuple(t.shape)!r}, {np.dtype(t.dtype).name})"
+    return f"np.empty({tuple(t.shape)!r}, {dtype_name(t.dtype)})"
 
 
 def _fused(op: FusedKernel, ins: tuple, outs: tuple, written: dict[int, int], types: dict) -> list[str]:
