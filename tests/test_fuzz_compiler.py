@@ -79,7 +79,10 @@ def run(make, seeds) -> tuple[int, list[str]]:
         if not finite(case):
             continue
         ran += 1
-        found = problems(case)
+        try:
+            found = problems(case)
+        except Exception as error:  # a compiler that fails on a valid graph is a finding too
+            found = [f"raised {type(error).__name__}: {str(error)[:2000]}"]
         if found:
             failures.append(f"seed {seed}:\n  " + "\n  ".join(case.text) + "\n" + "\n".join(found[:3]))
     return ran, failures
