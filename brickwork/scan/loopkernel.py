@@ -140,7 +140,8 @@ def _module(lowering: Lowering, slots: tuple[list, list, list], written: dict[in
     text += ["", "", '@numba.njit(cache=True, error_model="numpy", nogil=True)',
              f"def kernel({', '.join(arguments)}):"]
     # defined before the loop (numba types them), as the step makes them
-    text += [f"    s{s} = {_empty(s, lowering.types)}" for s in results if s in produced or s in sequences]
+    text += [f"    s{s} = {_empty(s, lowering.types)}" for s in results if s in produced]
+    text += [f"    s{s} = q{s}[start]" for s in results if s in sequences]
     text += ["    for t in range(start, stop, step):"]
     text += [f"        s{s} = q{s}[t]" for s in sequences]
     text += ["        " + line for line in lines]
