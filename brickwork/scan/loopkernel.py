@@ -88,7 +88,7 @@ def _body(lowering: Lowering, written: dict[int, int]) -> list[str] | None:
     # results stored at every step that no step makes here (a sequence slice, a state)
     for slot in dict.fromkeys(lowering.output_slots):
         if slot in written and slot not in done:
-            if slot not in lowering.types:  # an input no step reads: its type is not at hand
+            if slot not in lowering.types or not lowering.types[slot].ndim:  # type unknown, or a scalar
                 return None
             lines += _store(slot, written, lowering.types)
     return lines
