@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor.elemwise import SCALAR_DTYPES
 from ..tensor.op import Op
 from ..tensor.variable import Node, TensorType, Variable
 from .kernelgen import Member, is_literal, kernel_source
 
 Step = tuple[Any, list[Variable], list[Variable]]
 _ids = itertools.count()
-_DTYPES = frozenset({"float32", "float64", "int32", "int64", "bool"})
 
 
 class FusedKernel(Op):
@@ -89,14 +89,15 @@ def fuse_steps(steps: list[Step], targets: list[Variable], load: Callable[[str],
         members = [roles[n] for n in region]
         fused[region[0]] = _fused_step(members, set(region), consumers, load)
         fused.update((n, None) for n in region[1:])
-    return _toposort([fused.get(n, step) for n, step in enumerate(steps) if fused.get(n, step) is not None])
+    kept = (fused.get(n, step) for n, step in enumerate(steps))
+    return _toposort([step for step in kept if step is not None])
 
 
 def _member(op: Op, ins: list[Variable], outs: list[Variable]) -> Member | None:
     """The step as a member of a region, or None when it cannot be fused."""
     if len(outs) != 1 or not 1 <= outs[0].ndim <= 2 or None in outs[0].type.shape:
         return None
-    if outs[0].type.dtype.name not in _DTYPES:
+    if outs[0].type.dtype.name not in SCALAR_DTYPES:
         return None
     if any(None in v.type.shape or v.ndim > outs[0].ndim for v in ins):
         return None

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tensor.elemwise import Cast, Elemwise, Mul
-from ..tensor.indexing import IndexGrad, IndexInc
+from ..tensor.indexing import IndexGrad, IndexInc, unit_slice
 from ..tensor.linalg import MatMul
 from ..tensor.shape import BroadcastTo, Identity, Reshape, SumTo, concatenate
 from ..tensor.variable import Constant, TensorType, Variable
@@ -135,7 +135,7 @@ def _gathered(node, inputs: list[Variable]) -> Variable | None:
     shape = x.type.shape
     if None in shape:
         return None
-    cuts = [_cut(spec, shape) for spec, _ in pieces]
+    cuts = [unit_slice(spec, shape) for spec, _ in pieces]
     if None in cuts or len({axis for axis, _, _ in cuts}) != 1:
         return None
     axis = cuts[0][0]
@@ -148,16 +148,6 @@ def _gathered(node, inputs: list[Variable]) -> Variable | None:
         if pieces[i][1].type.shape != want:
             return None
     return concatenate([pieces[i][1] for i in order], axis=axis)
-
-
-def _cut(spec: tuple, shape: tuple) -> tuple[int, int, int] | None:
-    """``(axis, start, stop)`` when ``spec`` is a unit-step slice of one axis, full on the others."""
-    partial = [(a, item) for a, item in enumerate(spec) if item != ("slice", None, None, None)]
-    if len(partial) != 1 or partial[0][1][0] != "slice" or "?" in partial[0][1] or len(spec) > len(shape):
-        return None
-    axis, (_, start, stop, step) = partial[0]
-    start, stop, step = slice(start, stop, step).indices(shape[axis])
-    return (axis, start, stop) if step == 1 and stop > start else None
 
 
 def invariant(outputs: Sequence[Variable], free_in: Sequence[Variable]

@@ -128,9 +128,10 @@ def compile_step(op: Any, arrays: ScanInputs, sizes: frozenset[int], fused: bool
     owner: dict[int, int] = {}
     for k, b in loop.buffer_of.items():
         owner.setdefault(b, k)
+    before = Function(whole + inputs.free, cut.before).program if cut.before else None
+    invariants = Function(inputs.free[:len(used)], values).program if values else None
     return Compiled("fused" if fused else "numpy", used, cut.sequences, whole_outputs, loop.buffer_of, owner,
-                    step.program, loop, body, Function(whole + inputs.free, cut.before).program if cut.before
-                    else None, Function(inputs.free[:len(used)], values).program if values else None)
+                    step.program, loop, body, before, invariants)
 
 
 class Program:
@@ -154,11 +155,10 @@ class Program:
 
     def __init__(self, op: Any, arrays: ScanInputs, sizes: frozenset[int]):
         self.op, self.sizes = op, sizes
-        self.current = compile_step(op, arrays, sizes)
-        self.settled = threading.Event()
         mode = tiers.mode()
-        if mode == "sync":
-            self.current = compile_step(op, arrays, sizes, fused=True) or self.current
+        fused = compile_step(op, arrays, sizes, fused=True) if mode == "sync" else None
+        self.current = fused or compile_step(op, arrays, sizes)
+        self.settled = threading.Event()
         self._pending = mode == "auto"
         if not self._pending:
             self.settled.set()

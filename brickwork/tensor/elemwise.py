@@ -64,7 +64,7 @@ class Elemwise(Op):
         return self.ufunc if type(self).perform is Elemwise.perform else None
 
     def scalar_expression(self, args, dtype):
-        if self.scalar is None or dtype.name not in _SCALAR_DTYPES:
+        if self.scalar is None or dtype.name not in SCALAR_DTYPES:
             return None
         expression = self.scalar.format(*args, t=dtype.name, f="f32" if dtype == np.float32 else "f64")
         # typed, so that a float32 kernel stays float32 (numba widens float32 op Python float)
@@ -88,7 +88,8 @@ class Elemwise(Op):
             return self.perform(*arrays)
 
 
-_SCALAR_DTYPES = frozenset({"float32", "float64", "int32", "int64", "bool"})
+#: the dtypes fused kernels compute in (see :meth:`Op.scalar_expression`)
+SCALAR_DTYPES = frozenset({"float32", "float64", "int32", "int64", "bool"})
 
 
 def _as_dtype(x: Variable, dtype: np.dtype) -> Variable:
@@ -115,7 +116,7 @@ class Cast(Op):
         return x.astype(self.dtype)
 
     def scalar_expression(self, args, dtype):
-        if dtype.name not in _SCALAR_DTYPES:
+        if dtype.name not in SCALAR_DTYPES:
             return None
         return f"({args[0]} != 0)" if dtype.kind == "b" else f"{dtype.name}({args[0]})"
 

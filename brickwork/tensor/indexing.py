@@ -45,16 +45,10 @@ class Index(Op):
         return _constant_index(self.spec)
 
     def column_slice(self, types):
-        if len(types) != 1 or not types[0].ndim or types[0].shape[-1] is None:
+        if len(types) != 1 or None in types[0].shape:
             return None
-        index = self.constant_index()
-        ndim = types[0].ndim
-        if len(index) != ndim or any(not isinstance(i, slice) for i in index):
-            return None
-        if any(i != slice(None) for i in index[:-1]):
-            return None
-        start, stop, step = index[-1].indices(types[0].shape[-1])
-        return (start, stop) if step == 1 and stop > start else None
+        cut = unit_slice(self.spec, types[0].shape)
+        return cut[1:] if cut is not None and cut[0] == types[0].ndim - 1 else None
 
     def static_value(self, node, depth=8):
         source = node.inputs[0]
@@ -71,6 +65,17 @@ class Index(Op):
     def vjp(self, node, grads):
         x, *rest = node.inputs
         return [IndexGrad(self.spec)(grads[0], shape(x), *rest)] + [None] * len(rest)
+
+
+def unit_slice(spec: tuple, shape: tuple) -> tuple[int, int, int] | None:
+    """``(axis, start, stop)`` when the index ``spec`` (of an :class:`Index` or :class:`IndexGrad`)
+    is a unit-step slice of one axis of an array of static ``shape``, full on the others."""
+    partial = [(a, item) for a, item in enumerate(spec) if item != ("slice", None, None, None)]
+    if len(partial) != 1 or partial[0][1][0] != "slice" or "?" in partial[0][1] or len(spec) > len(shape):
+        return None
+    axis, (_, start, stop, step) = partial[0]
+    start, stop, step = slice(start, stop, step).indices(shape[axis])
+    return (axis, start, stop) if step == 1 and stop > start else None
 
 
 class IndexGrad(Op):
